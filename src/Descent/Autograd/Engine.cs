@@ -1,0 +1,62 @@
+namespace Descent.Autograd;
+
+/// <summary>
+/// Reverse-mode differentiation over the recorded graph, without recursion: a dependency count per node, then one
+/// loop that runs each node once all of its consumers have handed it their gradients (see
+/// docs/notes/autograd-engine.md).
+/// </summary>
+internal static class Engine
+{
+    private static int _stamp;
+
+    public static void Backward(Tensor root, Tensor grad, bool retainGraph)
+    {
+        var rootNode = root.GradEdge ?? throw new InvalidOperationException(
+            "Backward: the tensor does not require grad and has no grad_fn; set RequiresGrad = true on the inputs you want gradients for (and do not compute it inside NoGrad())");
+        int stamp = Interlocked.Increment(ref _stamp);
+        var ready = new Stack<Node>();
+        CountDependencies(rootNode, stamp, ready);
+
+        using var _ = GradMode.Set(false);
+        rootNode.PendingGrad = grad;
+        ready.Push(rootNode);
+        while (ready.TryPop(out var node))
+        {
+            var g = node.PendingGrad;
+            node.PendingGrad = null;
+            var grads = g is null ? [] : node.Apply(g);
+            for (int i = 0; i < node.Next.Length; i++)
+            {
+                var next = node.Next[i];
+                if (next is null) continue;
+                var gi = i < grads.Length ? grads[i] : null;
+                if (gi is not null)
+                    next.PendingGrad = next.PendingGrad is null ? gi : next.PendingGrad + gi;
+                if (--next.Dependencies == 0) ready.Push(next);
+            }
+            if (!retainGraph) node.Release();
+        }
+    }
+
+    /// <summary>Counts, for every node reachable from the root, how many edges point at it.</summary>
+    private static void CountDependencies(Node root, int stamp, Stack<Node> work)
+    {
+        root.Stamp = stamp;
+        root.Dependencies = 0;
+        work.Push(root);
+        while (work.TryPop(out var node))
+        {
+            foreach (var next in node.Next)
+            {
+                if (next is null) continue;
+                if (next.Stamp != stamp)
+                {
+                    next.Stamp = stamp;
+                    next.Dependencies = 0;
+                    work.Push(next);
+                }
+                next.Dependencies++;
+            }
+        }
+    }
+}

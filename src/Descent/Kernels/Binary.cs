@@ -1,0 +1,135 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
+namespace Descent.Kernels;
+
+/// <summary>An elementwise binary operation, with span forms that map to SIMD <see cref="TensorPrimitives"/>.</summary>
+internal interface IBinaryOp
+{
+    static abstract T Apply<T>(T a, T b) where T : unmanaged, INumber<T>;
+    static abstract void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T>;
+    static abstract void Apply<T>(ReadOnlySpan<T> a, T b, Span<T> d) where T : unmanaged, INumber<T>;
+    static abstract void Apply<T>(T a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T>;
+}
+
+internal struct AddOp : IBinaryOp
+{
+    public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => a + b;
+    public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Add(a, b, d);
+    public static void Apply<T>(ReadOnlySpan<T> a, T b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Add(a, b, d);
+    public static void Apply<T>(T a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Add(b, a, d);
+}
+
+internal struct SubOp : IBinaryOp
+{
+    public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => a - b;
+    public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Subtract(a, b, d);
+    public static void Apply<T>(ReadOnlySpan<T> a, T b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Subtract(a, b, d);
+    public static void Apply<T>(T a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Subtract(a, b, d);
+}
+
+internal struct MulOp : IBinaryOp
+{
+    public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => a * b;
+    public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Multiply(a, b, d);
+    public static void Apply<T>(ReadOnlySpan<T> a, T b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Multiply(a, b, d);
+    public static void Apply<T>(T a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Multiply(b, a, d);
+}
+
+internal struct DivOp : IBinaryOp
+{
+    public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => a / b;
+    public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Divide(a, b, d);
+    public static void Apply<T>(ReadOnlySpan<T> a, T b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Divide(a, b, d);
+    public static void Apply<T>(T a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Divide(a, b, d);
+}
+
+/// <summary>Elementwise maximum that propagates NaN, as <c>torch.maximum</c>.</summary>
+internal struct MaximumOp : IBinaryOp
+{
+    public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => T.IsNaN(a) || T.IsNaN(b) ? (T.IsNaN(a) ? a : b) : T.Max(a, b);
+    public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Max(a, b, d);
+    public static void Apply<T>(ReadOnlySpan<T> a, T b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Max(a, b, d);
+    public static void Apply<T>(T a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Max(b, a, d);
+}
+
+/// <summary>Elementwise minimum that propagates NaN, as <c>torch.minimum</c>.</summary>
+internal struct MinimumOp : IBinaryOp
+{
+    public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => T.IsNaN(a) || T.IsNaN(b) ? (T.IsNaN(a) ? a : b) : T.Min(a, b);
+    public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Min(a, b, d);
+    public static void Apply<T>(ReadOnlySpan<T> a, T b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Min(a, b, d);
+    public static void Apply<T>(T a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Min(b, a, d);
+}
+
+/// <summary>Elementwise power; defined for floating-point types only (callers promote integers first).</summary>
+internal struct PowOp : IBinaryOp
+{
+    public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float)) return (T)(object)MathF.Pow((float)(object)a, (float)(object)b);
+        if (typeof(T) == typeof(double)) return (T)(object)Math.Pow((double)(object)a, (double)(object)b);
+        throw new NotSupportedException("Pow: integer tensors are promoted to float before this kernel");
+    }
+
+    public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float)) TensorPrimitives.Pow(MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(d));
+        else if (typeof(T) == typeof(double)) TensorPrimitives.Pow(MemoryMarshal.Cast<T, double>(a), MemoryMarshal.Cast<T, double>(b), MemoryMarshal.Cast<T, double>(d));
+        else for (int i = 0; i < d.Length; i++) d[i] = Apply(a[i], b[i]);
+    }
+
+    public static void Apply<T>(ReadOnlySpan<T> a, T b, Span<T> d) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float)) TensorPrimitives.Pow(MemoryMarshal.Cast<T, float>(a), (float)(object)b, MemoryMarshal.Cast<T, float>(d));
+        else if (typeof(T) == typeof(double)) TensorPrimitives.Pow(MemoryMarshal.Cast<T, double>(a), (double)(object)b, MemoryMarshal.Cast<T, double>(d));
+        else for (int i = 0; i < d.Length; i++) d[i] = Apply(a[i], b);
+    }
+
+    public static void Apply<T>(T a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T>
+    {
+        for (int i = 0; i < d.Length; i++) d[i] = Apply(a, b[i]);
+    }
+}
+
+/// <summary>Runs a binary op over three strided operands of one shape.</summary>
+internal static class Binary
+{
+    public static void Run<TOp>(Tensor a, Tensor b, Tensor d) where TOp : struct, IBinaryOp
+    {
+        switch (d.DType)
+        {
+            case DType.Float32: Run<float, TOp>(a, b, d); break;
+            case DType.Float64: Run<double, TOp>(a, b, d); break;
+            case DType.Int64: Run<long, TOp>(a, b, d); break;
+            default: throw new DTypeMismatchException($"{typeof(TOp).Name[..^2]}: not defined for {d.DType.Name()} tensors");
+        }
+    }
+
+    private static void Run<T, TOp>(Tensor a, Tensor b, Tensor d) where T : unmanaged, INumber<T> where TOp : struct, IBinaryOp
+    {
+        if (a.IsContiguous && b.IsContiguous && d.IsContiguous && d.Count < Strided.ParallelThreshold)
+        {
+            TOp.Apply<T>(a.Span<T>(), b.Span<T>(), d.Span<T>());
+            return;
+        }
+        Strided.Run(new Rows<T, TOp>(a.Data<T>(), b.Data<T>(), d.Data<T>()), d.Shape,
+            a.Strides, a.Offset, b.Strides, b.Offset, d.Strides, d.Offset);
+    }
+
+    private readonly struct Rows<T, TOp>(T[] a, T[] b, T[] d) : IRowKernel where T : unmanaged, INumber<T> where TOp : struct, IBinaryOp
+    {
+        public void Row(int oa, int ob, int od, int n, int sa, int sb, int sd)
+        {
+            if (sd == 1)
+            {
+                var dst = d.AsSpan(od, n);
+                if (sa == 1 && sb == 1) { TOp.Apply<T>(a.AsSpan(oa, n), b.AsSpan(ob, n), dst); return; }
+                if (sa == 1 && sb == 0) { TOp.Apply(a.AsSpan(oa, n), b[ob], dst); return; }
+                if (sa == 0 && sb == 1) { TOp.Apply(a[oa], b.AsSpan(ob, n), dst); return; }
+            }
+            for (int i = 0; i < n; i++) d[od + i * sd] = TOp.Apply(a[oa + i * sa], b[ob + i * sb]);
+        }
+    }
+}

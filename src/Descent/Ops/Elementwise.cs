@@ -1,0 +1,158 @@
+using Descent.Autograd;
+using Descent.Kernels;
+
+namespace Descent.Ops;
+
+/// <summary>
+/// Shared front door of the binary elementwise ops: dtype promotion and broadcasting are resolved here, once, as
+/// differentiable conversions and expands, so that no backward rule below reasons about shapes or dtypes.
+/// </summary>
+internal static class Elementwise
+{
+    public static (Tensor A, Tensor B) Prepare(Tensor a, Tensor b, string op, bool floatOnly = false)
+    {
+        var dtype = DTypeExtensions.Promote(a.DType, b.DType);
+        if (dtype == DType.Bool || (floatOnly && !dtype.IsFloatingPoint())) dtype = floatOnly ? DType.Float32 : DType.Int64;
+        if (a.DType != dtype) a = a.To(dtype);
+        if (b.DType != dtype) b = b.To(dtype);
+        if (!a.SameShape(b))
+        {
+            var shape = Shapes.Broadcast(a.Shape, b.Shape, op);
+            a = a.Expand(shape);
+            b = b.Expand(shape);
+        }
+        return (a, b);
+    }
+
+    public static Tensor Binary<TOp>(Tensor a, Tensor b) where TOp : struct, IBinaryOp
+    {
+        var r = Tensor.Empty((int[])a.ShapeArray.Clone(), a.DType);
+        Kernels.Binary.Run<TOp>(a, b, r);
+        return r;
+    }
+
+    public static Tensor Unary<TOp>(Tensor x) where TOp : struct, IUnaryOp
+    {
+        var c = x.Contiguous();
+        var r = Tensor.Empty((int[])x.ShapeArray.Clone(), x.DType);
+        Kernels.Unary.Run<TOp>(c, r);
+        return r;
+    }
+
+    /// <summary>Float-only unary ops promote integer and bool inputs to float32, as PyTorch does.</summary>
+    public static Tensor Floating(Tensor x) => x.DType.IsFloatingPoint() ? x : x.To(DType.Float32);
+}
+
+internal sealed class AddBackward : Node
+{
+    public static Tensor Forward(Tensor a, Tensor b)
+    {
+        (a, b) = Elementwise.Prepare(a, b, "Add");
+        var r = Elementwise.Binary<AddOp>(a, b);
+        return GradMode.Records(a, b) ? new AddBackward().Attach(r, a, b) : r;
+    }
+
+    internal override Tensor?[] Apply(Tensor g) => [g, g];
+}
+
+internal sealed class SubBackward : Node
+{
+    public static Tensor Forward(Tensor a, Tensor b)
+    {
+        (a, b) = Elementwise.Prepare(a, b, "Sub");
+        var r = Elementwise.Binary<SubOp>(a, b);
+        return GradMode.Records(a, b) ? new SubBackward().Attach(r, a, b) : r;
+    }
+
+    internal override Tensor?[] Apply(Tensor g) => [g, NeedsGrad(1) ? -g : null];
+}
+
+internal sealed class MulBackward : Node
+{
+    public static Tensor Forward(Tensor a, Tensor b)
+    {
+        (a, b) = Elementwise.Prepare(a, b, "Mul");
+        var r = Elementwise.Binary<MulOp>(a, b);
+        if (!GradMode.Records(a, b)) return r;
+        var node = new MulBackward();
+        node.Save(a, b);
+        return node.Attach(r, a, b);
+    }
+
+    // d(ab)/da = b, d(ab)/db = a
+    internal override Tensor?[] Apply(Tensor g) => [NeedsGrad(0) ? g * Saved(1) : null, NeedsGrad(1) ? g * Saved(0) : null];
+}
+
+internal sealed class DivBackward : Node
+{
+    public static Tensor Forward(Tensor a, Tensor b)
+    {
+        (a, b) = Elementwise.Prepare(a, b, "Div", floatOnly: true);
+        var r = Elementwise.Binary<DivOp>(a, b);
+        if (!GradMode.Records(a, b)) return r;
+        var node = new DivBackward();
+        node.Save(a, b);
+        return node.Attach(r, a, b);
+    }
+
+    // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
+    internal override Tensor?[] Apply(Tensor g)
+    {
+        var b = Saved(1);
+        return [NeedsGrad(0) ? g / b : null, NeedsGrad(1) ? -g * Saved(0) / (b * b) : null];
+    }
+}
+
+internal sealed class PowBackward : Node
+{
+    public static Tensor Forward(Tensor a, Tensor b)
+    {
+        (a, b) = Elementwise.Prepare(a, b, "Pow", floatOnly: true);
+        var r = Elementwise.Binary<PowOp>(a, b);
+        if (!GradMode.Records(a, b)) return r;
+        var node = new PowBackward();
+        node.Save(a, b, r);
+        return node.Attach(r, a, b);
+    }
+
+    // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b ln a, taken as 0 where a = 0 and b >= 0, as PyTorch does
+    internal override Tensor?[] Apply(Tensor g)
+    {
+        var a = Saved(0);
+        var b = Saved(1);
+        Tensor? ga = NeedsGrad(0) ? g * b * a.Pow(b - 1.0) : null;
+        Tensor? gb = null;
+        if (NeedsGrad(1))
+        {
+            var zero = a.Eq(0.0) & b.Ge(0.0);
+            gb = Tensor.Where(zero, Tensor.ZerosLike(a), g * Saved(2) * a.Log());
+        }
+        return [ga, gb];
+    }
+}
+
+/// <summary>Elementwise maximum or minimum; the gradient goes to the chosen operand, split in half on ties as in PyTorch.</summary>
+internal sealed class ExtremumBackward(bool max) : Node
+{
+    public override string Name => max ? "MaximumBackward0" : "MinimumBackward0";
+
+    public static Tensor Forward(Tensor a, Tensor b, bool max)
+    {
+        (a, b) = Elementwise.Prepare(a, b, max ? "Maximum" : "Minimum");
+        var r = max ? Elementwise.Binary<MaximumOp>(a, b) : Elementwise.Binary<MinimumOp>(a, b);
+        if (!GradMode.Records(a, b)) return r;
+        var node = new ExtremumBackward(max);
+        node.Save(a, b);
+        return node.Attach(r, a, b);
+    }
+
+    internal override Tensor?[] Apply(Tensor g)
+    {
+        var a = Saved(0);
+        var b = Saved(1);
+        var wins = (max ? a.Gt(b) : a.Lt(b)).To(g.DType);
+        var ties = a.Eq(b).To(g.DType) * 0.5;
+        var wa = wins + ties;
+        return [NeedsGrad(0) ? g * wa : null, NeedsGrad(1) ? g * (1.0 - wa) : null];
+    }
+}

@@ -1,0 +1,218 @@
+using Descent.Autograd;
+using Descent.Kernels;
+
+namespace Descent.Ops;
+
+/// <summary>Elementwise choice <c>cond ? a : b</c>; the gradient goes to whichever side was chosen.</summary>
+internal sealed class WhereBackward : Node
+{
+    public static Tensor Forward(Tensor cond, Tensor a, Tensor b)
+    {
+        if (cond.DType != DType.Bool)
+            throw new DTypeMismatchException($"Where: the condition must be a bool tensor, got {cond.DType.Name()}; compare with Gt, Eq, ... to make one");
+        (a, b) = Elementwise.Prepare(a, b, "Where");
+        var shape = Shapes.Broadcast(cond.Shape, a.Shape, "Where");
+        if (!a.ShapeArray.AsSpan().SequenceEqual(shape))
+        {
+            a = a.Expand(shape);
+            b = b.Expand(shape);
+        }
+        cond = cond.Expand(shape);
+        var r = Tensor.Empty((int[])shape.Clone(), a.DType);
+        Tensor c, ac, bc;
+        using (GradMode.Set(false))
+        {
+            c = cond.Contiguous();
+            ac = a.Contiguous();
+            bc = b.Contiguous();
+        }
+        var m = c.Span<bool>();
+        switch (r.DType)
+        {
+            case DType.Float32: Choose(m, ac.Span<float>(), bc.Span<float>(), r.Span<float>()); break;
+            case DType.Float64: Choose(m, ac.Span<double>(), bc.Span<double>(), r.Span<double>()); break;
+            default: Choose(m, ac.Span<long>(), bc.Span<long>(), r.Span<long>()); break;
+        }
+        if (!GradMode.Records(a, b)) return r;
+        var node = new WhereBackward();
+        node.Save(cond);
+        return node.Attach(r, a, b);
+    }
+
+    private static void Choose<T>(ReadOnlySpan<bool> m, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> r)
+    {
+        for (int i = 0; i < r.Length; i++) r[i] = m[i] ? a[i] : b[i];
+    }
+
+    internal override Tensor?[] Apply(Tensor g)
+    {
+        var c = Saved(0);
+        var zero = Tensor.ZerosLike(g);
+        return [NeedsGrad(0) ? Tensor.Where(c, g, zero) : null, NeedsGrad(1) ? Tensor.Where(c, zero, g) : null];
+    }
+}
+
+/// <summary>Comparisons and logical ops: bool results, never differentiable.</summary>
+internal static class Compare
+{
+    public enum Kind { Eq, Ne, Lt, Le, Gt, Ge }
+
+    public static Tensor Forward(Tensor a, Tensor b, Kind kind)
+    {
+        Tensor ac, bc;
+        using (GradMode.Set(false))
+        {
+            (a, b) = Elementwise.Prepare(a, b, kind.ToString());
+            ac = a.Contiguous();
+            bc = b.Contiguous();
+        }
+        var r = Tensor.Empty((int[])a.ShapeArray.Clone(), DType.Bool);
+        var d = r.Span<bool>();
+        switch (ac.DType)
+        {
+            case DType.Float32: Run(ac.Span<float>(), bc.Span<float>(), d, kind); break;
+            case DType.Float64: Run(ac.Span<double>(), bc.Span<double>(), d, kind); break;
+            default: Run(ac.Span<long>(), bc.Span<long>(), d, kind); break;
+        }
+        return r;
+    }
+
+    private static void Run<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<bool> d, Kind kind) where T : System.Numerics.INumber<T>
+    {
+        switch (kind)
+        {
+            case Kind.Eq: for (int i = 0; i < d.Length; i++) d[i] = a[i] == b[i]; break;
+            case Kind.Ne: for (int i = 0; i < d.Length; i++) d[i] = a[i] != b[i]; break;
+            case Kind.Lt: for (int i = 0; i < d.Length; i++) d[i] = a[i] < b[i]; break;
+            case Kind.Le: for (int i = 0; i < d.Length; i++) d[i] = a[i] <= b[i]; break;
+            case Kind.Gt: for (int i = 0; i < d.Length; i++) d[i] = a[i] > b[i]; break;
+            default: for (int i = 0; i < d.Length; i++) d[i] = a[i] >= b[i]; break;
+        }
+    }
+
+    public static Tensor Logical(Tensor a, Tensor b, bool and)
+    {
+        if (a.DType != DType.Bool || b.DType != DType.Bool)
+            throw new DTypeMismatchException($"{(and ? "LogicalAnd" : "LogicalOr")}: both operands must be bool tensors, got {a.DType.Name()} and {b.DType.Name()}");
+        var shape = Shapes.Broadcast(a.Shape, b.Shape, and ? "LogicalAnd" : "LogicalOr");
+        var ac = a.Expand(shape).Contiguous();
+        var bc = b.Expand(shape).Contiguous();
+        var r = Tensor.Empty(shape, DType.Bool);
+        var x = ac.Span<bool>();
+        var y = bc.Span<bool>();
+        var d = r.Span<bool>();
+        for (int i = 0; i < d.Length; i++) d[i] = and ? x[i] & y[i] : x[i] | y[i];
+        return r;
+    }
+
+    public static Tensor Not(Tensor a)
+    {
+        if (a.DType != DType.Bool) throw new DTypeMismatchException($"LogicalNot: expects a bool tensor, got {a.DType.Name()}");
+        var c = a.Contiguous();
+        var r = Tensor.Empty((int[])a.ShapeArray.Clone(), DType.Bool);
+        var x = c.Span<bool>();
+        var d = r.Span<bool>();
+        for (int i = 0; i < d.Length; i++) d[i] = !x[i];
+        return r;
+    }
+}
+
+/// <summary>Joins tensors along an existing dim; backward narrows the gradient back into pieces.</summary>
+internal sealed class CatBackward(int dim, int[] sizes) : Node
+{
+    public static Tensor Forward(IReadOnlyList<Tensor> tensors, int dim)
+    {
+        if (tensors.Count == 0) throw new ArgumentException("Cat: expects at least one tensor");
+        var first = tensors[0];
+        if (first.Dim == 0) throw new ShapeMismatchException("Cat: zero-dim tensors cannot be concatenated; use Stack");
+        dim = Shapes.Dim(dim, first.Dim, "Cat");
+        var dtype = first.DType;
+        foreach (var t in tensors) dtype = DTypeExtensions.Promote(dtype, t.DType);
+        var sizes = new int[tensors.Count];
+        int total = 0;
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            var t = tensors[i];
+            if (t.Dim != first.Dim)
+                throw new ShapeMismatchException($"Cat: tensor {i} has {t.Dim} dims but tensor 0 has {first.Dim} (shapes {Shapes.Format(t.Shape)} and {Shapes.Format(first.Shape)})");
+            for (int d = 0; d < t.Dim; d++)
+                if (d != dim && t.ShapeArray[d] != first.ShapeArray[d])
+                    throw new ShapeMismatchException($"Cat: sizes must match except in dim {dim}, but tensor {i} has shape {Shapes.Format(t.Shape)} and tensor 0 has {Shapes.Format(first.Shape)}");
+            sizes[i] = t.ShapeArray[dim];
+            total += sizes[i];
+        }
+        var shape = (int[])first.ShapeArray.Clone();
+        shape[dim] = total;
+        var r = Tensor.Empty(shape, dtype);
+        int at = 0;
+        var inputs = new Tensor[tensors.Count];
+        bool records = false;
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            var t = tensors[i].DType == dtype ? tensors[i] : tensors[i].To(dtype);
+            inputs[i] = t;
+            records |= GradMode.Records(t);
+            using (GradMode.Set(false)) Copy.Run(t, r.Narrow(dim, at, sizes[i]));
+            at += sizes[i];
+        }
+        return records ? new CatBackward(dim, sizes).Attach(r, inputs) : r;
+    }
+
+    internal override Tensor?[] Apply(Tensor g)
+    {
+        var grads = new Tensor?[sizes.Length];
+        int at = 0;
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            if (NeedsGrad(i)) grads[i] = g.Narrow(dim, at, sizes[i]);
+            at += sizes[i];
+        }
+        return grads;
+    }
+}
+
+/// <summary>Picks entries along a dim by int64 indices (rows for a DataLoader batch); backward adds the gradient back at those indices.</summary>
+internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
+{
+    public static Tensor Forward(Tensor x, int dim, Tensor index)
+    {
+        dim = Shapes.Dim(dim, x.Dim, "IndexSelect");
+        if (index.DType != DType.Int64 || index.Dim > 1)
+            throw new ArgumentException($"IndexSelect: the index must be a 1-D int64 tensor, got {index.DType.Name()} of shape {Shapes.Format(index.Shape)}");
+        var idx = index.Contiguous().Span<long>();
+        int size = x.Dim == 0 ? 1 : x.ShapeArray[dim];
+        foreach (var i in idx)
+            if (i < -size || i >= size)
+                throw new ArgumentOutOfRangeException(nameof(index), $"IndexSelect: index {i} is out of range for dim {dim} of size {size}");
+        var shape = (int[])x.ShapeArray.Clone();
+        if (x.Dim > 0) shape[dim] = idx.Length;
+        var r = Tensor.Empty(shape, x.DType);
+        using (GradMode.Set(false))
+        {
+            // One copy per selected slice; for rows of a contiguous matrix that is one span copy per row.
+            for (int j = 0; j < idx.Length; j++)
+            {
+                int i = (int)(idx[j] < 0 ? idx[j] + size : idx[j]);
+                Copy.Run(x.Dim == 0 ? x : x.Narrow(dim, i, 1), x.Dim == 0 ? r : r.Narrow(dim, j, 1));
+            }
+        }
+        if (!GradMode.Records(x)) return r;
+        var node = new IndexSelectBackward(x.ShapeArray, dim);
+        node.Save(index);
+        return node.Attach(r, x);
+    }
+
+    internal override Tensor?[] Apply(Tensor g)
+    {
+        var full = Tensor.Zeros(inputShape, g.DType);
+        var idx = Saved(0).Contiguous().Span<long>();
+        int size = inputShape.Length == 0 ? 1 : inputShape[dim];
+        for (int j = 0; j < idx.Length; j++)
+        {
+            int i = (int)(idx[j] < 0 ? idx[j] + size : idx[j]);
+            var dst = inputShape.Length == 0 ? full : full.Narrow(dim, i, 1);
+            dst.AddInPlace(inputShape.Length == 0 ? g : g.Narrow(dim, j, 1));
+        }
+        return [full];
+    }
+}

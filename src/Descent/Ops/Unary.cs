@@ -1,0 +1,161 @@
+using Descent.Autograd;
+using Descent.Kernels;
+
+namespace Descent.Ops;
+
+internal sealed class NegBackward : Node
+{
+    public static Tensor Forward(Tensor x)
+    {
+        if (x.DType == DType.Bool) throw new DTypeMismatchException("Neg: negation is not defined for bool tensors; use LogicalNot()");
+        var r = Elementwise.Unary<NegOp>(x);
+        return GradMode.Records(x) ? new NegBackward().Attach(r, x) : r;
+    }
+
+    internal override Tensor?[] Apply(Tensor g) => [-g];
+}
+
+internal sealed class AbsBackward : Node
+{
+    public static Tensor Forward(Tensor x)
+    {
+        var r = Elementwise.Unary<AbsOp>(x);
+        if (!GradMode.Records(x)) return r;
+        var node = new AbsBackward();
+        node.Save(x);
+        return node.Attach(r, x);
+    }
+
+    // d|x|/dx = sign(x), 0 at 0
+    internal override Tensor?[] Apply(Tensor g) => [g * Saved(0).Sign()];
+}
+
+internal sealed class ExpBackward : Node
+{
+    public static Tensor Forward(Tensor x)
+    {
+        x = Elementwise.Floating(x);
+        var r = Elementwise.Unary<ExpOp>(x);
+        if (!GradMode.Records(x)) return r;
+        var node = new ExpBackward();
+        node.Save(r);
+        return node.Attach(r, x);
+    }
+
+    internal override Tensor?[] Apply(Tensor g) => [g * Saved(0)];
+}
+
+internal sealed class LogBackward : Node
+{
+    public static Tensor Forward(Tensor x)
+    {
+        x = Elementwise.Floating(x);
+        var r = Elementwise.Unary<LogOp>(x);
+        if (!GradMode.Records(x)) return r;
+        var node = new LogBackward();
+        node.Save(x);
+        return node.Attach(r, x);
+    }
+
+    internal override Tensor?[] Apply(Tensor g) => [g / Saved(0)];
+}
+
+internal sealed class SqrtBackward : Node
+{
+    public static Tensor Forward(Tensor x)
+    {
+        x = Elementwise.Floating(x);
+        var r = Elementwise.Unary<SqrtOp>(x);
+        if (!GradMode.Records(x)) return r;
+        var node = new SqrtBackward();
+        node.Save(r);
+        return node.Attach(r, x);
+    }
+
+    // d sqrt(x)/dx = 1 / (2 sqrt(x))
+    internal override Tensor?[] Apply(Tensor g) => [g / (2.0 * Saved(0))];
+}
+
+internal sealed class TanhBackward : Node
+{
+    public static Tensor Forward(Tensor x)
+    {
+        x = Elementwise.Floating(x);
+        var r = Elementwise.Unary<TanhOp>(x);
+        if (!GradMode.Records(x)) return r;
+        var node = new TanhBackward();
+        node.Save(r);
+        return node.Attach(r, x);
+    }
+
+    // d tanh/dx = 1 - tanh^2
+    internal override Tensor?[] Apply(Tensor g)
+    {
+        var t = Saved(0);
+        return [g * (1.0 - t * t)];
+    }
+}
+
+internal sealed class SigmoidBackward : Node
+{
+    public static Tensor Forward(Tensor x)
+    {
+        x = Elementwise.Floating(x);
+        var r = Elementwise.Unary<SigmoidOp>(x);
+        if (!GradMode.Records(x)) return r;
+        var node = new SigmoidBackward();
+        node.Save(r);
+        return node.Attach(r, x);
+    }
+
+    // d sigmoid/dx = s (1 - s)
+    internal override Tensor?[] Apply(Tensor g)
+    {
+        var s = Saved(0);
+        return [g * s * (1.0 - s)];
+    }
+}
+
+internal sealed class ReluBackward : Node
+{
+    public static Tensor Forward(Tensor x)
+    {
+        var r = Elementwise.Unary<ReluOp>(x);
+        if (!GradMode.Records(x)) return r;
+        var node = new ReluBackward();
+        node.Save(r);
+        return node.Attach(r, x);
+    }
+
+    // gradient passes where the output is positive; 0 at 0, as PyTorch
+    internal override Tensor?[] Apply(Tensor g) => [g * Saved(0).Gt(0.0).To(g.DType)];
+}
+
+/// <summary>Clamp into [min, max]; the gradient passes where the input was inside the bounds (inclusive), as PyTorch.</summary>
+internal sealed class ClampBackward(double? min, double? max) : Node
+{
+    public static Tensor Forward(Tensor x, double? min, double? max)
+    {
+        if (min is null && max is null) throw new ArgumentException("Clamp: give at least one of min and max");
+        var r = x;
+        using (GradMode.Set(false))
+        {
+            if (min is { } lo) r = r.Maximum(Tensor.Scalar(lo, x.DType));
+            if (max is { } hi) r = r.Minimum(Tensor.Scalar(hi, x.DType));
+            if (ReferenceEquals(r, x)) r = x.Clone();
+        }
+        if (!GradMode.Records(x)) return r;
+        var node = new ClampBackward(min, max);
+        node.Save(x);
+        return node.Attach(r, x);
+    }
+
+    internal override Tensor?[] Apply(Tensor g)
+    {
+        var x = Saved(0);
+        var inside = Tensor.OnesLike(x, DType.Bool);
+        if (min is { } lo) inside &= x.Ge(lo);
+        if (max is { } hi) inside &= x.Le(hi);
+        return [g * inside.To(g.DType)];
+    }
+}

@@ -1,0 +1,275 @@
+using Descent.Autograd;
+using Descent.Ops;
+
+namespace Descent;
+
+// Elementwise math, comparisons and reductions. Every method forwards to one primitive in Ops/ or composes them.
+public sealed partial class Tensor
+{
+    /// <summary><c>this + alpha * other</c>, broadcasting (PyTorch's <c>add</c>).</summary>
+    public Tensor Add(Tensor other, double alpha = 1) => AddBackward.Forward(this, alpha == 1 ? other : other * alpha);
+
+    /// <summary><c>this - alpha * other</c>, broadcasting (PyTorch's <c>sub</c>).</summary>
+    public Tensor Sub(Tensor other, double alpha = 1) => SubBackward.Forward(this, alpha == 1 ? other : other * alpha);
+
+    /// <summary>Elementwise product, broadcasting (PyTorch's <c>mul</c>).</summary>
+    public Tensor Mul(Tensor other) => MulBackward.Forward(this, other);
+
+    /// <summary>Elementwise true division, broadcasting; integers divide as floats (PyTorch's <c>div</c>).</summary>
+    public Tensor Div(Tensor other) => DivBackward.Forward(this, other);
+
+    /// <summary>Elementwise power, broadcasting (PyTorch's <c>pow</c>).</summary>
+    public Tensor Pow(Tensor exponent) => PowBackward.Forward(this, exponent);
+
+    /// <summary>Elementwise power by a number (PyTorch's <c>pow</c>).</summary>
+    public Tensor Pow(double exponent) => PowBackward.Forward(this, ScalarFor(exponent));
+
+    /// <summary>Elementwise square, <c>x * x</c> (PyTorch's <c>square</c>).</summary>
+    public Tensor Square() => MulBackward.Forward(this, this);
+
+    /// <summary>Elementwise square root.</summary>
+    public Tensor Sqrt() => SqrtBackward.Forward(this);
+
+    /// <summary>Elementwise e^x.</summary>
+    public Tensor Exp() => ExpBackward.Forward(this);
+
+    /// <summary>Elementwise natural logarithm.</summary>
+    public Tensor Log() => LogBackward.Forward(this);
+
+    /// <summary>Elementwise absolute value.</summary>
+    public Tensor Abs() => AbsBackward.Forward(this);
+
+    /// <summary>Elementwise negation.</summary>
+    public Tensor Neg() => NegBackward.Forward(this);
+
+    /// <summary>Elementwise sign: -1, 0 or 1 (not differentiable: its gradient is zero).</summary>
+    public Tensor Sign()
+    {
+        using var _ = GradMode.Set(false);
+        return Elementwise.Unary<Kernels.SignOp>(this);
+    }
+
+    /// <summary>Elementwise clamp into [min, max]; either bound may be null (PyTorch's <c>clamp</c>).</summary>
+    public Tensor Clamp(double? min = null, double? max = null) => ClampBackward.Forward(this, min, max);
+
+    /// <summary>max(x, 0) elementwise.</summary>
+    public Tensor Relu() => ReluBackward.Forward(this);
+
+    /// <summary>1 / (1 + e^-x) elementwise.</summary>
+    public Tensor Sigmoid() => SigmoidBackward.Forward(this);
+
+    /// <summary>Hyperbolic tangent elementwise.</summary>
+    public Tensor Tanh() => TanhBackward.Forward(this);
+
+    /// <summary>Elementwise maximum of two tensors, broadcasting; NaN propagates (PyTorch's <c>maximum</c>).</summary>
+    public Tensor Maximum(Tensor other) => ExtremumBackward.Forward(this, other, max: true);
+
+    /// <summary>Elementwise minimum of two tensors, broadcasting; NaN propagates (PyTorch's <c>minimum</c>).</summary>
+    public Tensor Minimum(Tensor other) => ExtremumBackward.Forward(this, other, max: false);
+
+    /// <summary>Mask of <c>this == other</c>.</summary>
+    public Tensor Eq(Tensor other) => Compare.Forward(this, other, Compare.Kind.Eq);
+
+    /// <summary>Mask of <c>this == value</c>.</summary>
+    public Tensor Eq(double value) => Eq(ScalarFor(value));
+
+    /// <summary>Mask of <c>this != other</c>.</summary>
+    public Tensor Ne(Tensor other) => Compare.Forward(this, other, Compare.Kind.Ne);
+
+    /// <summary>Mask of <c>this != value</c>.</summary>
+    public Tensor Ne(double value) => Ne(ScalarFor(value));
+
+    /// <summary>Mask of <c>this &lt; other</c>.</summary>
+    public Tensor Lt(Tensor other) => Compare.Forward(this, other, Compare.Kind.Lt);
+
+    /// <summary>Mask of <c>this &lt; value</c>.</summary>
+    public Tensor Lt(double value) => Lt(ScalarFor(value));
+
+    /// <summary>Mask of <c>this &lt;= other</c>.</summary>
+    public Tensor Le(Tensor other) => Compare.Forward(this, other, Compare.Kind.Le);
+
+    /// <summary>Mask of <c>this &lt;= value</c>.</summary>
+    public Tensor Le(double value) => Le(ScalarFor(value));
+
+    /// <summary>Mask of <c>this &gt; other</c>.</summary>
+    public Tensor Gt(Tensor other) => Compare.Forward(this, other, Compare.Kind.Gt);
+
+    /// <summary>Mask of <c>this &gt; value</c>.</summary>
+    public Tensor Gt(double value) => Gt(ScalarFor(value));
+
+    /// <summary>Mask of <c>this &gt;= other</c>.</summary>
+    public Tensor Ge(Tensor other) => Compare.Forward(this, other, Compare.Kind.Ge);
+
+    /// <summary>Mask of <c>this &gt;= value</c>.</summary>
+    public Tensor Ge(double value) => Ge(ScalarFor(value));
+
+    /// <summary>Elementwise AND of two bool tensors.</summary>
+    public Tensor LogicalAnd(Tensor other) => Compare.Logical(this, other, and: true);
+
+    /// <summary>Elementwise OR of two bool tensors.</summary>
+    public Tensor LogicalOr(Tensor other) => Compare.Logical(this, other, and: false);
+
+    /// <summary>Elementwise NOT of a bool tensor.</summary>
+    public Tensor LogicalNot() => Compare.Not(this);
+
+    /// <summary>Elementwise <c>condition ? a : b</c>, broadcasting all three (PyTorch's <c>where</c>).</summary>
+    public static Tensor Where(Tensor condition, Tensor a, Tensor b) => WhereBackward.Forward(condition, a, b);
+
+    /// <summary>Elementwise <c>condition ? a : b</c> with a number for <paramref name="b"/>.</summary>
+    public static Tensor Where(Tensor condition, Tensor a, double b) => WhereBackward.Forward(condition, a, a.ScalarFor(b));
+
+    /// <summary>Sum of all elements, as a zero-dim tensor.</summary>
+    public Tensor Sum() => SumBackward.Forward(this, null, false);
+
+    /// <summary>Sum over <paramref name="dim"/>. Shape: the input's without that dim (kept as size 1 with <paramref name="keepDim"/>).</summary>
+    public Tensor Sum(int dim, bool keepDim = false) => SumBackward.Forward(this, [dim], keepDim);
+
+    /// <summary>Sum over several dims.</summary>
+    public Tensor Sum(int[] dims, bool keepDim = false) => SumBackward.Forward(this, dims, keepDim);
+
+    /// <summary>Mean of all elements (floating-point tensors only, as PyTorch).</summary>
+    public Tensor Mean() => Sum() / (double)RequireFloating("Mean").Count;
+
+    /// <summary>Mean over <paramref name="dim"/>.</summary>
+    public Tensor Mean(int dim, bool keepDim = false) => Mean([dim], keepDim);
+
+    /// <summary>Mean over several dims.</summary>
+    public Tensor Mean(int[] dims, bool keepDim = false) => Sum(dims, keepDim) / (double)ReducedCount(RequireFloating("Mean"), dims);
+
+    /// <summary>Variance of all elements with Bessel's correction by default (<paramref name="correction"/> 1), as PyTorch.</summary>
+    public Tensor Var(int correction = 1) => Var([], false, correction);
+
+    /// <summary>Variance over <paramref name="dim"/>.</summary>
+    public Tensor Var(int dim, bool keepDim = false, int correction = 1) => Var([dim], keepDim, correction);
+
+    /// <summary>Variance over several dims: <c>sum((x - mean)^2) / (n - correction)</c>.</summary>
+    public Tensor Var(int[] dims, bool keepDim = false, int correction = 1)
+    {
+        RequireFloating("Var");
+        var d = this - Mean(dims, keepDim: true);
+        return (d * d).Sum(dims, keepDim) / Math.Max(0, ReducedCount(this, dims) - correction);
+    }
+
+    /// <summary>Standard deviation of all elements (square root of <see cref="Var(int)"/>).</summary>
+    public Tensor Std(int correction = 1) => Var(correction).Sqrt();
+
+    /// <summary>Standard deviation over <paramref name="dim"/>.</summary>
+    public Tensor Std(int dim, bool keepDim = false, int correction = 1) => Var(dim, keepDim, correction).Sqrt();
+
+    /// <summary>Standard deviation over several dims.</summary>
+    public Tensor Std(int[] dims, bool keepDim = false, int correction = 1) => Var(dims, keepDim, correction).Sqrt();
+
+    /// <summary>Largest element, as a zero-dim tensor; NaN if any element is NaN.</summary>
+    public Tensor Max() => ExtremeAllBackward.Forward(this, max: true);
+
+    /// <summary>Largest element along <paramref name="dim"/> and its index (PyTorch's <c>max(dim)</c>).</summary>
+    public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false) => ExtremeDimBackward.Forward(this, dim, keepDim, max: true);
+
+    /// <summary>Smallest element, as a zero-dim tensor; NaN if any element is NaN.</summary>
+    public Tensor Min() => ExtremeAllBackward.Forward(this, max: false);
+
+    /// <summary>Smallest element along <paramref name="dim"/> and its index (PyTorch's <c>min(dim)</c>).</summary>
+    public (Tensor Values, Tensor Indices) Min(int dim, bool keepDim = false) => ExtremeDimBackward.Forward(this, dim, keepDim, max: false);
+
+    /// <summary>Flat index of the largest element, int64.</summary>
+    public Tensor ArgMax() => Reshape(-1).Max(0).Indices;
+
+    /// <summary>Index of the largest element along <paramref name="dim"/>, int64.</summary>
+    public Tensor ArgMax(int dim, bool keepDim = false) => Max(dim, keepDim).Indices;
+
+    /// <summary>Flat index of the smallest element, int64.</summary>
+    public Tensor ArgMin() => Reshape(-1).Min(0).Indices;
+
+    /// <summary>Index of the smallest element along <paramref name="dim"/>, int64.</summary>
+    public Tensor ArgMin(int dim, bool keepDim = false) => Min(dim, keepDim).Indices;
+
+    /// <summary>
+    /// Matrix product with PyTorch's rules: 1-D·1-D is a dot product, 2-D·2-D a matrix product, a 1-D operand
+    /// gains and then loses a dim, and leading batch dims broadcast.
+    /// Shape: (..., n, k) @ (..., k, m) → (..., n, m).
+    /// </summary>
+    public Tensor MatMul(Tensor other)
+    {
+        var a = this;
+        var b = other;
+        if (a.Dim == 0 || b.Dim == 0)
+            throw new ShapeMismatchException($"MatMul: both operands need at least 1 dim, got shapes {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)}");
+        bool aVec = a.Dim == 1, bVec = b.Dim == 1;
+        if (aVec) a = a.Unsqueeze(0);
+        if (bVec) b = b.Unsqueeze(1);
+        if (a.Size(-1) != b.Size(-2))
+            throw new ShapeMismatchException($"MatMul: cannot multiply {Shapes.Times(Shape)} by {Shapes.Times(other.Shape)}");
+        Tensor r;
+        if (a.Dim == 2 && b.Dim == 2) r = MmBackward.Forward(a, b);
+        else
+        {
+            var batchA = a.ShapeArray[..^2];
+            var batchB = b.ShapeArray[..^2];
+            var batch = Shapes.Broadcast(batchA, batchB, "MatMul");
+            int n = Shapes.Numel(batch);
+            var a3 = a.Expand([.. batch, a.Size(-2), a.Size(-1)]).Reshape(n, a.Size(-2), a.Size(-1));
+            var b3 = b.Expand([.. batch, b.Size(-2), b.Size(-1)]).Reshape(n, b.Size(-2), b.Size(-1));
+            r = MmBackward.Forward(a3, b3).Reshape([.. batch, a.Size(-2), b.Size(-1)]);
+        }
+        if (aVec) r = r.Squeeze(-2);
+        if (bVec) r = r.Squeeze(-1);
+        return r;
+    }
+
+    /// <summary>Joins tensors along an existing dim (PyTorch's <c>cat</c>).</summary>
+    public static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim = 0) => CatBackward.Forward(tensors, dim);
+
+    /// <summary>Joins same-shaped tensors along a new dim (PyTorch's <c>stack</c>).</summary>
+    public static Tensor Stack(IReadOnlyList<Tensor> tensors, int dim = 0)
+    {
+        if (tensors.Count == 0) throw new ArgumentException("Stack: expects at least one tensor");
+        int d = Shapes.Dim(dim, tensors[0].Dim + 1, "Stack");
+        var parts = new Tensor[tensors.Count];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!tensors[i].SameShape(tensors[0]))
+                throw new ShapeMismatchException($"Stack: all tensors must have one shape, but tensor {i} has {Shapes.Format(tensors[i].Shape)} and tensor 0 has {Shapes.Format(tensors[0].Shape)}");
+            parts[i] = tensors[i].Unsqueeze(d);
+        }
+        return Cat(parts, d);
+    }
+
+    /// <summary>Entries at int64 <paramref name="index"/> along <paramref name="dim"/> (PyTorch's <c>index_select</c>).</summary>
+    public Tensor IndexSelect(int dim, Tensor index) => IndexSelectBackward.Forward(this, dim, index);
+
+    /// <summary>Sums a broadcast gradient back to <paramref name="shape"/>: the backward of <see cref="Expand(int[])"/>.</summary>
+    public Tensor SumToShape(ReadOnlySpan<int> shape)
+    {
+        if (Shape.SequenceEqual(shape)) return this;
+        int lead = Dim - shape.Length;
+        if (lead < 0) throw new ShapeMismatchException($"SumToShape: {Shapes.Format(Shape)} has fewer dims than {Shapes.Format(shape)}");
+        var dims = new List<int>();
+        for (int i = 0; i < Dim; i++)
+        {
+            if (i < lead) dims.Add(i);
+            else if (shape[i - lead] == 1 && ShapeArray[i] != 1) dims.Add(i);
+            else if (shape[i - lead] != ShapeArray[i])
+                throw new ShapeMismatchException($"SumToShape: {Shapes.Format(Shape)} cannot be summed to {Shapes.Format(shape)}");
+        }
+        var s = dims.Count > 0 ? Sum([.. dims], keepDim: true) : this;
+        return lead > 0 || s.Dim != shape.Length ? s.Reshape(shape.ToArray()) : s;
+    }
+
+    private static int ReducedCount(Tensor x, int[] dims)
+    {
+        if (dims.Length == 0) return x.Count;
+        int n = 1;
+        foreach (var d in dims) n *= x.Dim == 0 ? 1 : x.ShapeArray[Shapes.Dim(d, x.Dim, "Mean")];
+        return n;
+    }
+
+    private Tensor RequireFloating(string op) => DType.IsFloatingPoint() ? this
+        : throw new DTypeMismatchException($"{op}: needs a floating-point tensor, got {DType.Name()}; convert with To(DType.Float32)");
+
+    /// <summary>A zero-dim tensor for a number in an op with this tensor: the tensor's dtype, or float32 when a fraction meets an integer tensor.</summary>
+    internal Tensor ScalarFor(double value) =>
+        Scalar(value, DType.IsFloatingPoint() ? DType : DType.Float32);
+
+    internal Tensor ScalarFor(long value) =>
+        Scalar(value, DType == DType.Bool ? DType.Int64 : DType);
+}

@@ -1,0 +1,90 @@
+namespace Descent;
+
+// C# operators only forward to the named methods. Numbers on either side become zero-dim tensors of the
+// tensor's dtype (a fraction meeting an int64 tensor gives float32, as in PyTorch).
+public sealed partial class Tensor
+{
+    /// <summary>Elementwise sum, broadcasting.</summary>
+    public static Tensor operator +(Tensor a, Tensor b) => a.Add(b);
+
+    /// <summary>Adds a number to every element.</summary>
+    public static Tensor operator +(Tensor a, double b) => a.Add(a.ScalarFor(b));
+
+    /// <summary>Adds a number to every element.</summary>
+    public static Tensor operator +(double a, Tensor b) => b.ScalarFor(a).Add(b);
+
+    /// <summary>Adds a whole number to every element.</summary>
+    public static Tensor operator +(Tensor a, long b) => a.Add(a.ScalarFor(b));
+
+    /// <summary>Elementwise difference, broadcasting.</summary>
+    public static Tensor operator -(Tensor a, Tensor b) => a.Sub(b);
+
+    /// <summary>Subtracts a number from every element.</summary>
+    public static Tensor operator -(Tensor a, double b) => a.Sub(a.ScalarFor(b));
+
+    /// <summary>Subtracts every element from a number.</summary>
+    public static Tensor operator -(double a, Tensor b) => b.ScalarFor(a).Sub(b);
+
+    /// <summary>Subtracts a whole number from every element.</summary>
+    public static Tensor operator -(Tensor a, long b) => a.Sub(a.ScalarFor(b));
+
+    /// <summary>Elementwise product, broadcasting.</summary>
+    public static Tensor operator *(Tensor a, Tensor b) => a.Mul(b);
+
+    /// <summary>Multiplies every element by a number.</summary>
+    public static Tensor operator *(Tensor a, double b) => a.Mul(a.ScalarFor(b));
+
+    /// <summary>Multiplies every element by a number.</summary>
+    public static Tensor operator *(double a, Tensor b) => b.Mul(b.ScalarFor(a));
+
+    /// <summary>Multiplies every element by a whole number.</summary>
+    public static Tensor operator *(Tensor a, long b) => a.Mul(a.ScalarFor(b));
+
+    /// <summary>Elementwise true division, broadcasting.</summary>
+    public static Tensor operator /(Tensor a, Tensor b) => a.Div(b);
+
+    /// <summary>Divides every element by a number.</summary>
+    public static Tensor operator /(Tensor a, double b) => a.Div(a.ScalarFor(b));
+
+    /// <summary>Divides a number by every element.</summary>
+    public static Tensor operator /(double a, Tensor b) => b.ScalarFor(a).Div(b);
+
+    /// <summary>Divides every element by a whole number.</summary>
+    public static Tensor operator /(Tensor a, long b) => a.Div(a.ScalarFor(b));
+
+    /// <summary>Elementwise negation.</summary>
+    public static Tensor operator -(Tensor a) => a.Neg();
+
+    /// <summary>Elementwise AND of bool tensors.</summary>
+    public static Tensor operator &(Tensor a, Tensor b) => a.LogicalAnd(b);
+
+    /// <summary>Elementwise OR of bool tensors.</summary>
+    public static Tensor operator |(Tensor a, Tensor b) => a.LogicalOr(b);
+
+    /// <summary>Elementwise NOT of a bool tensor.</summary>
+    public static Tensor operator !(Tensor a) => a.LogicalNot();
+
+    /// <summary>Mask of <c>a &lt; b</c>.</summary>
+    public static Tensor operator <(Tensor a, Tensor b) => a.Lt(b);
+
+    /// <summary>Mask of <c>a &gt; b</c>.</summary>
+    public static Tensor operator >(Tensor a, Tensor b) => a.Gt(b);
+
+    /// <summary>Mask of <c>a &lt;= b</c>.</summary>
+    public static Tensor operator <=(Tensor a, Tensor b) => a.Le(b);
+
+    /// <summary>Mask of <c>a &gt;= b</c>.</summary>
+    public static Tensor operator >=(Tensor a, Tensor b) => a.Ge(b);
+
+    /// <summary>Mask of <c>a &lt; b</c>.</summary>
+    public static Tensor operator <(Tensor a, double b) => a.Lt(b);
+
+    /// <summary>Mask of <c>a &gt; b</c>.</summary>
+    public static Tensor operator >(Tensor a, double b) => a.Gt(b);
+
+    /// <summary>Mask of <c>a &lt;= b</c>.</summary>
+    public static Tensor operator <=(Tensor a, double b) => a.Le(b);
+
+    /// <summary>Mask of <c>a &gt;= b</c>.</summary>
+    public static Tensor operator >=(Tensor a, double b) => a.Ge(b);
+}

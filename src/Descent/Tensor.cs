@@ -1,0 +1,140 @@
+using System.Runtime.CompilerServices;
+using Descent.Autograd;
+
+namespace Descent;
+
+/// <summary>
+/// An n-dimensional array of <see cref="DType.Float32"/>, <see cref="DType.Float64"/>, <see cref="DType.Int64"/>
+/// or <see cref="DType.Bool"/> elements that records the operations applied to it, so that
+/// <see cref="Backward(bool)"/> can compute gradients (PyTorch's <c>torch.Tensor</c>).
+/// </summary>
+/// <remarks>
+/// A tensor is a view on a <see cref="Storage"/>: shape, strides and an offset. Transpose, permute, reshape of
+/// contiguous data, expand, narrow and slicing return views that share the storage; <see cref="Contiguous"/> and
+/// <see cref="Clone"/> copy.
+/// </remarks>
+public sealed partial class Tensor
+{
+    internal readonly Storage Storage;
+    internal readonly int[] ShapeArray;
+    internal readonly int[] StridesArray;
+    internal readonly int Offset;
+    private bool _requiresGrad;
+    private Node? _gradFn;
+    private AccumulateGrad? _accumulator;
+
+    internal Tensor(Storage storage, int[] shape, int[] strides, int offset)
+    {
+        Storage = storage;
+        ShapeArray = shape;
+        StridesArray = strides;
+        Offset = offset;
+        Count = Shapes.Numel(shape);
+    }
+
+    internal Tensor(Storage storage, int[] shape) : this(storage, shape, Shapes.ContiguousStrides(shape), 0) { }
+
+    /// <summary>A fresh contiguous tensor; its elements are left uninitialised unless <paramref name="zeroed"/>.</summary>
+    internal static Tensor Empty(int[] shape, DType dtype, bool zeroed = false) =>
+        new(Storage.Allocate(dtype, Shapes.Numel(shape), zeroed), shape);
+
+    /// <summary>The element type.</summary>
+    public DType DType => Storage.DType;
+
+    /// <summary>The size of each dimension (PyTorch's <c>shape</c>).</summary>
+    public ReadOnlySpan<int> Shape => ShapeArray;
+
+    /// <summary>The step in elements between neighbours along each dimension (PyTorch's <c>stride()</c>).</summary>
+    public ReadOnlySpan<int> Strides => StridesArray;
+
+    /// <summary>Where the first element sits in the storage, in elements (PyTorch's <c>storage_offset()</c>).</summary>
+    public int StorageOffset => Offset;
+
+    /// <summary>The number of dimensions (PyTorch's <c>dim()</c>).</summary>
+    public int Dim => ShapeArray.Length;
+
+    /// <summary>The number of elements (PyTorch's <c>numel()</c>).</summary>
+    public int Count { get; }
+
+    /// <summary>The number of elements (PyTorch's <c>numel()</c>).</summary>
+    public int Numel() => Count;
+
+    /// <summary>The size of dimension <paramref name="dim"/>; negative dims count from the end.</summary>
+    public int Size(int dim) => ShapeArray[Shapes.Dim(dim, Dim, nameof(Size))];
+
+    /// <summary>The storage's version counter: it grows with every in-place change (PyTorch's <c>_version</c>).</summary>
+    public int Version => Storage.Version;
+
+    /// <summary>True when the elements lie in the storage in row-major order without gaps.</summary>
+    public bool IsContiguous
+    {
+        get
+        {
+            int expected = 1;
+            for (int i = ShapeArray.Length - 1; i >= 0; i--)
+            {
+                if (ShapeArray[i] == 1) continue;
+                if (StridesArray[i] != expected) return false;
+                expected *= ShapeArray[i];
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Whether operations on this tensor are recorded for <see cref="Backward(bool)"/>. Only leaves (tensors made by
+    /// the user, not by an operation) can have it set, as in PyTorch.
+    /// </summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (_gradFn is not null && !value)
+                throw new InvalidOperationException("RequiresGrad: cannot be turned off on a tensor that is the result of an operation; use Detach() to get a tensor that does not require grad");
+            if (value && !DType.IsFloatingPoint())
+                throw new InvalidOperationException($"RequiresGrad: only floating-point tensors can require gradients, not {DType.Name()}");
+            _requiresGrad = value;
+        }
+    }
+
+    internal Tensor WithRequiresGrad(bool requiresGrad)
+    {
+        RequiresGrad = requiresGrad;
+        return this;
+    }
+
+    /// <summary>True for tensors the user created, false for results of recorded operations.</summary>
+    public bool IsLeaf => _gradFn is null;
+
+    /// <summary>The node that computes this tensor's gradient inputs, or null for leaves (PyTorch's <c>grad_fn</c>).</summary>
+    public Node? GradFn => _gradFn;
+
+    /// <summary>
+    /// The gradient accumulated by <see cref="Backward(bool)"/>: null until a backward pass reaches this leaf, then
+    /// summed over every later pass until set to null or zeroed, as in PyTorch.
+    /// </summary>
+    public Tensor? Grad { get; set; }
+
+    internal void SetGradFn(Node node)
+    {
+        _gradFn = node;
+        _requiresGrad = true;
+    }
+
+    /// <summary>The edge that backward follows into this tensor: its grad_fn, or the leaf's accumulator.</summary>
+    internal Node? GradEdge => !_requiresGrad ? null : _gradFn ?? (_accumulator ??= new AccumulateGrad(this));
+
+    /// <summary>A tensor sharing this one's data but cut from the graph (PyTorch's <c>detach()</c>).</summary>
+    public Tensor Detach() => new(Storage, ShapeArray, StridesArray, Offset);
+
+    /// <summary>The elements as a span when this tensor is contiguous; internal because views make it unsafe.</summary>
+    internal Span<T> Span<T>() => new(Unsafe.As<T[]>(Storage.Data), Offset, Count);
+
+    /// <summary>The whole storage array.</summary>
+    internal T[] Data<T>() => Unsafe.As<T[]>(Storage.Data);
+
+    internal void BumpVersion() => Storage.Version++;
+
+    internal bool SameShape(Tensor other) => ShapeArray.AsSpan().SequenceEqual(other.ShapeArray);
+}
