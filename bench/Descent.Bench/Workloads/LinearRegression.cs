@@ -1,0 +1,37 @@
+namespace Descent.Bench.Workloads;
+
+/// <summary>
+/// W3: full-batch linear regression epochs on N x D inputs and N x K targets: the lesson's epoch at scale
+/// (<c>x @ w.T + b</c>, mean squared error, backward, update under no-grad, zero grads).
+/// </summary>
+internal static class LinearRegression
+{
+    public static Dictionary<string, object> FullBatch(int n, int d, int k)
+    {
+        var g = new Generator(0);
+        var x = Tensor.Rand([n, d], generator: g);
+        var trueW = Tensor.RandN([k, d], generator: g);
+        Tensor y;
+        using (Tensor.NoGrad()) y = x.MatMul(trueW.T) + 0.5;
+        var w = Tensor.Zeros([k, d], requiresGrad: true);
+        var b = Tensor.Zeros([k], DType.Float32, requiresGrad: true);
+        long dataBytes = ((long)n * d + (long)n * k) * sizeof(float);
+        float last = 0;
+        double t = Timing.Each(() =>
+        {
+            var preds = x.MatMul(w.T) + b;
+            var diff = preds - y;
+            var loss = (diff * diff).Sum() / diff.Numel();
+            loss.Backward();
+            using (Tensor.NoGrad())
+            {
+                w.SubInPlace(w.Grad! * 0.1);
+                b.SubInPlace(b.Grad! * 0.1);
+                w.Grad!.ZeroInPlace();
+                b.Grad!.ZeroInPlace();
+            }
+            last = loss.Item<float>();
+        }, minReps: 3, minSeconds: 2.0);
+        return new() { ["workload"] = "W3", ["params"] = $"N={n} D={d} K={k}", ["seconds"] = t, ["data_bytes"] = dataBytes, ["loss"] = last };
+    }
+}

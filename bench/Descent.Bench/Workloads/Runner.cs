@@ -1,0 +1,37 @@
+using System.Globalization;
+using System.Runtime.Intrinsics;
+using System.Text.Json;
+
+namespace Descent.Bench.Workloads;
+
+/// <summary>
+/// Whole workloads of issue 5, one per process so that peak memory is the workload's own. Each prints one JSON line
+/// with the same keys as bench/peers/workloads.py: <c>{"workload", "params", "seconds", "peak_rss", ...}</c>.
+/// </summary>
+internal static class Runner
+{
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            Console.Error.WriteLine("usage: workloads W1 | W3 N D K | W6 n | hw");
+            return 2;
+        }
+        var result = args[0].ToUpperInvariant() switch
+        {
+            "W1" => Lesson.ManualEpoch(),
+            "W3" => LinearRegression.FullBatch(Int(args[1]), Int(args[2]), Int(args[3])),
+            "W6" => Sgemm.Run(Int(args[1])),
+            "HW" => Hardware.Measure(),
+            _ => throw new ArgumentException($"unknown workload {args[0]}"),
+        };
+        result["impl"] = "descent";
+        result["peak_rss"] = Timing.PeakRss();
+        result["simd"] = Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : "Vector128";
+        result["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
+        Console.WriteLine(JsonSerializer.Serialize(result));
+        return 0;
+    }
+
+    private static int Int(string s) => (int)double.Parse(s, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+
+namespace Descent.Bench.Workloads;
+
+/// <summary>Wall-clock timing helpers shared by the workloads: the same scheme as the PyTorch peer script.</summary>
+internal static class Timing
+{
+    /// <summary>
+    /// Runs <paramref name="body"/> in blocks of calls sized to about <paramref name="blockSeconds"/>, and returns the
+    /// median seconds per call over <paramref name="blocks"/> blocks, after a warm-up of about the same length.
+    /// </summary>
+    public static double PerCall(Action body, double blockSeconds = 0.2, int blocks = 7)
+    {
+        // Warm up (JIT tiers, caches) and size the block.
+        int calls = 1;
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            sw.Restart();
+            for (int i = 0; i < calls; i++) body();
+            if (sw.Elapsed.TotalSeconds >= blockSeconds / 4) break;
+            calls *= 2;
+        }
+        calls = Math.Max(1, (int)(calls * blockSeconds / Math.Max(sw.Elapsed.TotalSeconds, 1e-9)));
+        for (int i = 0; i < calls; i++) body();
+        var times = new double[blocks];
+        for (int b = 0; b < blocks; b++)
+        {
+            sw.Restart();
+            for (int i = 0; i < calls; i++) body();
+            times[b] = sw.Elapsed.TotalSeconds / calls;
+        }
+        return Median(times);
+    }
+
+    /// <summary>Times single calls: one warm-up, then at least <paramref name="minReps"/> and about <paramref name="minSeconds"/> in all; the median.</summary>
+    public static double Each(Action body, int minReps = 3, double minSeconds = 1.0)
+    {
+        body();
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        var sw = new Stopwatch();
+        while (times.Count < minReps || (total.Elapsed.TotalSeconds < minSeconds && times.Count < 50))
+        {
+            sw.Restart();
+            body();
+            times.Add(sw.Elapsed.TotalSeconds);
+        }
+        return Median([.. times]);
+    }
+
+    public static double Median(double[] xs)
+    {
+        var s = (double[])xs.Clone();
+        Array.Sort(s);
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+
+    /// <summary>The process's peak resident set (VmHWM) in bytes, as the peer reads ru_maxrss.</summary>
+    public static long PeakRss()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        return -1;
+    }
+}

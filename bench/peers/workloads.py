@@ -1,0 +1,133 @@
+"""PyTorch peer of `dotnet run -c Release --project bench/Descent.Bench -- workloads ...`.
+
+Runs one workload per process with the same timing scheme and prints one JSON line with the same keys.
+Usage: /usr/bin/python3 workloads.py W1 | W3 N D K | W6 n
+"""
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+import torch
+
+torch.set_num_threads(2)
+
+INPUTS = np.array([[73, 67, 43], [91, 88, 64], [87, 134, 58], [102, 43, 37], [69, 96, 70]], dtype="float32")
+TARGETS = np.array([[56, 70], [81, 101], [119, 133], [22, 37], [103, 119]], dtype="float32")
+
+
+def median(xs):
+    return float(np.median(np.array(xs)))
+
+
+def per_call(body, block_seconds=0.2, blocks=7):
+    """Median seconds per call over blocks of calls sized to about block_seconds, after a warm-up."""
+    calls = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            body()
+        el = time.perf_counter() - t0
+        if el >= block_seconds / 4:
+            break
+        calls *= 2
+    calls = max(1, int(calls * block_seconds / max(el, 1e-9)))
+    for _ in range(calls):
+        body()
+    times = []
+    for _ in range(blocks):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            body()
+        times.append((time.perf_counter() - t0) / calls)
+    return median(times)
+
+
+def each(body, min_reps=3, min_seconds=1.0):
+    """One warm-up call, then at least min_reps and about min_seconds of single timed calls; the median."""
+    body()
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_reps or (time.perf_counter() - start < min_seconds and len(times) < 50):
+        t0 = time.perf_counter()
+        body()
+        times.append(time.perf_counter() - t0)
+    return median(times)
+
+
+def w1():
+    x = torch.from_numpy(INPUTS)
+    y = torch.from_numpy(TARGETS)
+    g = torch.Generator().manual_seed(0)
+    w = torch.randn(2, 3, generator=g, requires_grad=True)
+    b = torch.randn(2, generator=g, requires_grad=True)
+
+    def epoch():
+        preds = x @ w.t() + b
+        diff = preds - y
+        loss = torch.sum(diff * diff) / diff.numel()
+        loss.backward()
+        with torch.no_grad():
+            w.sub_(w.grad * 1e-5)
+            b.sub_(b.grad * 1e-5)
+            w.grad.zero_()
+            b.grad.zero_()
+        return loss.item()
+
+    return {"workload": "W1", "params": "5x3", "seconds": per_call(epoch)}
+
+
+def w3(n, d, k):
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(n, d, generator=g)
+    true_w = torch.randn(k, d, generator=g)
+    with torch.no_grad():
+        y = x @ true_w.t() + 0.5
+    w = torch.zeros(k, d, requires_grad=True)
+    b = torch.zeros(k, requires_grad=True)
+    last = [0.0]
+
+    def epoch():
+        preds = x @ w.t() + b
+        diff = preds - y
+        loss = torch.sum(diff * diff) / diff.numel()
+        loss.backward()
+        with torch.no_grad():
+            w.sub_(w.grad * 0.1)
+            b.sub_(b.grad * 0.1)
+            w.grad.zero_()
+            b.grad.zero_()
+        last[0] = loss.item()
+
+    t = each(epoch, min_reps=3, min_seconds=2.0)
+    return {"workload": "W3", "params": f"N={n} D={d} K={k}", "seconds": t,
+            "data_bytes": (n * d + n * k) * 4, "loss": last[0]}
+
+
+def w6(n):
+    g = torch.Generator().manual_seed(0)
+    a = torch.rand(n, n, generator=g)
+    b = torch.rand(n, n, generator=g)
+    t = each(lambda: torch.mm(a, b), min_reps=5, min_seconds=1.0)
+    return {"workload": "W6", "params": f"n={n}", "seconds": t, "gflops": 2.0 * n ** 3 / t / 1e9}
+
+
+def main(argv):
+    kind = argv[0].upper()
+    if kind == "W1":
+        r = w1()
+    elif kind == "W3":
+        r = w3(int(float(argv[1])), int(argv[2]), int(argv[3]))
+    elif kind == "W6":
+        r = w6(int(argv[1]))
+    else:
+        raise SystemExit(f"unknown workload {argv[0]}")
+    r["impl"] = "pytorch"
+    r["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    r["runtime"] = f"torch {torch.__version__}, numpy {np.__version__}, threads {torch.get_num_threads()}"
+    print(json.dumps(r))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
