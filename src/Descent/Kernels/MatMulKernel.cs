@@ -1,36 +1,93 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Descent.Kernels;
 
 /// <summary>
-/// <c>C = A @ B</c> for one pair of matrices given by strides. Two strategies: rows of C built from rows of B
-/// (when B's rows are contiguous; A may have any strides), and dot products (when A's rows and B's columns are
-/// contiguous, as in <c>x @ w.T</c>). Rows of C are split across threads for large products, and the k loop
-/// is blocked so a block of B stays in cache while it is reused.
+/// <c>C = A @ B</c> for one pair of matrices given by strides, into a contiguous C: the one place that picks a
+/// strategy by shape, layout, element type and machine (see docs/notes/gemm.md).
 /// </summary>
 internal static class MatMulKernel
 {
-    private const int KBlock = 256;
-    private const long ParallelFlops = 1 << 18;
+    /// <summary>At or below this many multiply-adds, plain loops win over any set-up.</summary>
+    public const long SmallWork = 1024;
 
-    public static void Run<T>(
-        T[] a, int aOff, int aRow, int aCol,
-        T[] b, int bOff, int bRow, int bCol,
-        T[] c, int cOff, int m, int k, int n) where T : unmanaged, INumber<T>
+    /// <summary>From this many multiply-adds on, a product is split across threads.</summary>
+    public const long ParallelWork = 1 << 21;
+
+    /// <summary>The float32 strategies, for tests that pin one.</summary>
+    internal enum Strategy { Auto, Small, RowDots, OuterSum, Packed512, Packed256, Packed128 }
+
+    public static void Run<T>(MatrixRef<T> a, MatrixRef<T> b, T[] c, int cOff, int m, int k, int n) where T : unmanaged, INumber<T>
     {
-        bool parallel = (long)m * n * k >= ParallelFlops && m > 1 && Environment.ProcessorCount > 1;
-        if (aCol == 1 && bRow == 1 && k > 1)
+        if (m == 0 || n == 0) return;
+        if (k == 0)
         {
-            if (!parallel) Dots(a, aOff, aRow, b, bOff, bCol, c, cOff, 0, m, k, n);
-            else ParallelRows(m, (r0, r1) => Dots(a, aOff, aRow, b, bOff, bCol, c, cOff, r0, r1, k, n));
+            c.AsSpan(cOff, m * n).Clear();
+            return;
         }
-        else if (bCol == 1 || n == 1)
+        if (typeof(T) == typeof(float))
+            RunFloat(Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref a), Unsafe.As<MatrixRef<T>, MatrixRef<float>>(ref b),
+                Unsafe.As<float[]>(c), cOff, m, k, n, Strategy.Auto);
+        else if ((long)m * n * k <= SmallWork) GemmSmall.Run(a, b, c, cOff, m, k, n);
+        else GemmSimple.Run(a, b, c, cOff, m, k, n);
+    }
+
+    internal static Strategy Pick(MatrixRef<float> a, int m, int k, int n)
+    {
+        long work = (long)m * n * k;
+        if (work <= SmallWork) return Strategy.Small;
+        if (n <= GemmRowDots.MaxN && a.ColStride == 1) return Strategy.RowDots;
+        if (n <= GemmOuterSum.MaxN && m <= GemmOuterSum.MaxM && a.RowStride == 1 && k >= 4 * m) return Strategy.OuterSum;
+        if (Kernel512.IsSupported) return Strategy.Packed512;
+        if (Kernel256.IsSupported && Fma.IsSupported) return Strategy.Packed256;
+        return Strategy.Packed128;
+    }
+
+    internal static void RunFloat(MatrixRef<float> a, MatrixRef<float> b, float[] c, int cOff, int m, int k, int n, Strategy strategy)
+    {
+        if (strategy == Strategy.Auto) strategy = Pick(a, m, k, n);
+        int threads = (long)m * n * k >= ParallelWork ? Environment.ProcessorCount : 1;
+        switch (strategy)
         {
-            if (!parallel) RowsOfB(a, aOff, aRow, aCol, b, bOff, bRow, c, cOff, 0, m, k, n);
-            else ParallelRows(m, (r0, r1) => RowsOfB(a, aOff, aRow, aCol, b, bOff, bRow, c, cOff, r0, r1, k, n));
+            case Strategy.Small: GemmSmall.Run(a, b, c, cOff, m, k, n); break;
+            case Strategy.RowDots: GemmRowDots.Run(a, b, c, cOff, m, k, n, threads); break;
+            case Strategy.OuterSum: GemmOuterSum.Run(a, b, c, cOff, m, k, n, threads); break;
+            case Strategy.Packed512: GemmPacked<Kernel512>.Run(a, b, c, cOff, n, m, k, n, threads); break;
+            case Strategy.Packed256: GemmPacked<Kernel256>.Run(a, b, c, cOff, n, m, k, n, threads); break;
+            default: GemmPacked<Kernel128>.Run(a, b, c, cOff, n, m, k, n, threads); break;
         }
-        else throw new InvalidOperationException("MatMulKernel: caller must make B row-contiguous");
+    }
+}
+
+/// <summary>
+/// The simpler path for float64 and int64: rows of C built from rows of B with SIMD multiply-adds, or dot products
+/// when A's rows and B's columns are contiguous; B in any other layout is gathered into rows once. The k loop is
+/// blocked so a block of B stays in cache while it is reused; rows of C are split across threads for large products.
+/// </summary>
+internal static class GemmSimple
+{
+    private const int KBlock = 256;
+
+    public static void Run<T>(MatrixRef<T> a, MatrixRef<T> b, T[] c, int cOff, int m, int k, int n) where T : unmanaged, INumber<T>
+    {
+        bool parallel = (long)m * n * k >= MatMulKernel.ParallelWork && m > 1 && Environment.ProcessorCount > 1;
+        if (a.ColStride == 1 && b.RowStride == 1 && k > 1)
+        {
+            if (!parallel) Dots(a, b, c, cOff, 0, m, k, n);
+            else ParallelRows(m, (r0, r1) => Dots(a, b, c, cOff, r0, r1, k, n));
+            return;
+        }
+        if (b.ColStride != 1 && n > 1)
+        {
+            var rows = new T[k * n];
+            for (int p = 0; p < k; p++)
+                for (int j = 0; j < n; j++) rows[p * n + j] = b[p, j];
+            b = new MatrixRef<T>(rows, 0, n, 1);
+        }
+        if (!parallel) RowsOfB(a, b, c, cOff, 0, m, k, n);
+        else ParallelRows(m, (r0, r1) => RowsOfB(a, b, c, cOff, r0, r1, k, n));
     }
 
     private static void ParallelRows(int m, Action<int, int> body)
@@ -43,45 +100,38 @@ internal static class MatMulKernel
         });
     }
 
-    private static void RowsOfB<T>(T[] a, int aOff, int aRow, int aCol, T[] b, int bOff, int bRow,
-        T[] c, int cOff, int r0, int r1, int k, int n) where T : unmanaged, INumber<T>
+    private static void RowsOfB<T>(MatrixRef<T> a, MatrixRef<T> b, T[] c, int cOff, int r0, int r1, int k, int n) where T : unmanaged, INumber<T>
     {
-        c.AsSpan(cOff + r0 * n, (r1 - r0) * n).Clear();
         if (n == 1)
         {
             for (int i = r0; i < r1; i++)
             {
                 T acc = T.Zero;
-                int ai = aOff + i * aRow, bi = bOff;
-                for (int p = 0; p < k; p++, ai += aCol, bi += bRow) acc += a[ai] * b[bi];
+                for (int p = 0; p < k; p++) acc += a[i, p] * b[p, 0];
                 c[cOff + i] = acc;
             }
             return;
         }
+        c.AsSpan(cOff + r0 * n, (r1 - r0) * n).Clear();
         for (int k0 = 0; k0 < k; k0 += KBlock)
         {
             int k1 = Math.Min(k, k0 + KBlock);
             for (int i = r0; i < r1; i++)
             {
                 var ci = c.AsSpan(cOff + i * n, n);
-                int ai = aOff + i * aRow;
                 for (int p = k0; p < k1; p++)
-                {
-                    T s = a[ai + p * aCol];
-                    TensorPrimitives.MultiplyAdd(b.AsSpan(bOff + p * bRow, n), s, ci, ci);
-                }
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b.Data.AsSpan(b.Offset + p * b.RowStride, n), a[i, p], ci, ci);
             }
         }
     }
 
-    private static void Dots<T>(T[] a, int aOff, int aRow, T[] b, int bOff, int bCol,
-        T[] c, int cOff, int r0, int r1, int k, int n) where T : unmanaged, INumber<T>
+    private static void Dots<T>(MatrixRef<T> a, MatrixRef<T> b, T[] c, int cOff, int r0, int r1, int k, int n) where T : unmanaged, INumber<T>
     {
         for (int i = r0; i < r1; i++)
         {
-            var ai = a.AsSpan(aOff + i * aRow, k);
+            var ai = a.Data.AsSpan(a.Offset + i * a.RowStride, k);
             for (int j = 0; j < n; j++)
-                c[cOff + i * n + j] = TensorPrimitives.Dot(ai, b.AsSpan(bOff + j * bCol, k));
+                c[cOff + i * n + j] = System.Numerics.Tensors.TensorPrimitives.Dot(ai, b.Data.AsSpan(b.Offset + j * b.ColStride, k));
         }
     }
 }

@@ -46,13 +46,6 @@ internal sealed class MmBackward : Node
     private static void Run<T>(Tensor a, Tensor b, Tensor r, int batch, int m, int k, int n) where T : unmanaged, INumber<T>
     {
         int bd = a.Dim - 2;
-        // The kernel reads B by rows or A-rows-by-B-columns; any other layout of B is copied once.
-        bool bRows = b.StridesArray[bd + 1] == 1 || n == 1;
-        bool dots = a.StridesArray[bd + 1] == 1 && b.StridesArray[bd] == 1;
-        if (!bRows && !dots)
-        {
-            using (GradMode.Set(false)) b = b.Contiguous();
-        }
         var ad = a.Data<T>();
         var bdata = b.Data<T>();
         var rd = r.Data<T>();
@@ -60,9 +53,8 @@ internal sealed class MmBackward : Node
         {
             int ao = a.Offset + (bd == 1 ? i * a.StridesArray[0] : 0);
             int bo = b.Offset + (bd == 1 ? i * b.StridesArray[0] : 0);
-            MatMulKernel.Run(ad, ao, a.StridesArray[bd], a.StridesArray[bd + 1],
-                bdata, bo, b.StridesArray[bd], b.StridesArray[bd + 1],
-                rd, i * m * n, m, k, n);
+            MatMulKernel.Run(new MatrixRef<T>(ad, ao, a.StridesArray[bd], a.StridesArray[bd + 1]),
+                new MatrixRef<T>(bdata, bo, b.StridesArray[bd], b.StridesArray[bd + 1]), rd, i * m * n, m, k, n);
         }
     }
 }
