@@ -114,8 +114,60 @@ internal static class Binary
             TOp.Apply<T>(a.Span<T>(), b.Span<T>(), d.Span<T>());
             return;
         }
+        if (d.IsContiguous && d.Count >= MinTiled)
+        {
+            // A short row broadcast over many rows (x @ w.T + b): repeat it into a tile and run whole spans.
+            if (a.IsContiguous && Period(b) is > 0 and <= MaxPeriod and var pb) { Tiled<T, TOp>(a, b, d, pb, repeatIsB: true); return; }
+            if (b.IsContiguous && Period(a) is > 0 and <= MaxPeriod and var pa) { Tiled<T, TOp>(b, a, d, pa, repeatIsB: false); return; }
+        }
         Strided.Run(new Rows<T, TOp>(a.Data<T>(), b.Data<T>(), d.Data<T>()), d.Shape,
             a.Strides, a.Offset, b.Strides, b.Offset, d.Strides, d.Offset);
+    }
+
+    private const int MinTiled = 256;
+    private const int MaxPeriod = 64;
+    private const int TileLength = 4096;
+
+    /// <summary>
+    /// The length L when <paramref name="t"/> is a contiguous block of L elements repeated by an expand (stride 0 on
+    /// every leading dim), else 0.
+    /// </summary>
+    private static int Period(Tensor t)
+    {
+        var shape = t.ShapeArray;
+        var strides = t.StridesArray;
+        int i = shape.Length - 1, period = 1;
+        for (; i >= 0 && (shape[i] == 1 || strides[i] == period); i--) period *= shape[i];
+        if (period == t.Count) return 0;
+        for (; i >= 0; i--) if (shape[i] != 1 && strides[i] != 0) return 0;
+        return period;
+    }
+
+    private static void Tiled<T, TOp>(Tensor full, Tensor repeat, Tensor d, int period, bool repeatIsB) where T : unmanaged, INumber<T> where TOp : struct, IBinaryOp
+    {
+        int tileLen = Math.Max(1, TileLength / period) * period;
+        var tile = new T[tileLen];
+        var pattern = repeat.Data<T>().AsSpan(repeat.Offset, period);
+        for (int s = 0; s < tileLen; s += period) pattern.CopyTo(tile.AsSpan(s));
+        var f = full.Data<T>();
+        var o = d.Data<T>();
+        int fo = full.Offset, od = d.Offset, n = d.Count, tiles = (n + tileLen - 1) / tileLen;
+        if (n < Strided.ParallelThreshold || Environment.ProcessorCount == 1) Range(0, tiles);
+        else
+        {
+            int chunks = Environment.ProcessorCount * 4, per = (tiles + chunks - 1) / chunks;
+            Parallel.For(0, chunks, c => Range(c * per, Math.Min(tiles, (c + 1) * per)));
+        }
+
+        void Range(int t0, int t1)
+        {
+            for (int t = t0; t < t1; t++)
+            {
+                int s = t * tileLen, len = Math.Min(tileLen, n - s);
+                if (repeatIsB) TOp.Apply<T>(f.AsSpan(fo + s, len), tile.AsSpan(0, len), o.AsSpan(od + s, len));
+                else TOp.Apply<T>(tile.AsSpan(0, len), f.AsSpan(fo + s, len), o.AsSpan(od + s, len));
+            }
+        }
     }
 
     private readonly struct Rows<T, TOp>(T[] a, T[] b, T[] d) : IRowKernel where T : unmanaged, INumber<T> where TOp : struct, IBinaryOp

@@ -43,17 +43,74 @@ internal static class Reduce
         for (int r = 0; r < dst.Length; r++) dst[r] = Sum(src.Slice(r * n, n));
     }
 
-    /// <summary><c>dst[j] = sum over r of src[r*n + j]</c>: the sum over leading rows, row by row with SIMD adds.</summary>
-    public static void SumColumns<T>(ReadOnlySpan<T> src, Span<T> dst, int rows) where T : unmanaged, INumber<T>
+    /// <summary>
+    /// <c>dst[j] = sum over r of src[offset + r*n + j]</c>: the sum over leading rows (a bias gradient). Float sums
+    /// run over blocks of <see cref="BlockRows"/> rows and are added across blocks in double, so that millions of
+    /// rows stay accurate; narrow rows are summed as whole vectors that each hold several rows, and long runs are
+    /// split across threads.
+    /// </summary>
+    public static void SumColumns<T>(T[] src, int offset, int rows, Span<T> dst) where T : unmanaged, INumber<T>
     {
         int n = dst.Length;
-        dst.Clear();
-        if (n == 1)
+        if (typeof(T) == typeof(long))
         {
-            dst[0] = Sum(src[..rows]);
+            dst.Clear();
+            for (int r = 0; r < rows; r++) TensorPrimitives.Add(dst, src.AsSpan(offset + r * n, n), dst);
             return;
         }
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(dst, src.Slice(r * n, n), dst);
+        var sums = new double[n];
+        if ((long)rows * n < Strided.ParallelThreshold || Environment.ProcessorCount == 1) ColumnsRange(src, offset, 0, rows, n, sums);
+        else
+        {
+            int chunks = Environment.ProcessorCount * 2, per = (rows + chunks - 1) / chunks;
+            var partial = new double[chunks][];
+            Parallel.For(0, chunks, c =>
+            {
+                partial[c] = new double[n];
+                int r0 = c * per, r1 = Math.Min(rows, r0 + per);
+                if (r0 < r1) ColumnsRange(src, offset, r0, r1, n, partial[c]);
+            });
+            foreach (var part in partial)
+                for (int j = 0; j < n; j++) sums[j] += part[j];
+        }
+        for (int j = 0; j < n; j++) dst[j] = T.CreateTruncating(sums[j]);
+    }
+
+    private const int BlockRows = 256;
+
+    private static void ColumnsRange<T>(T[] src, int offset, int r0, int r1, int n, double[] sums) where T : unmanaged, INumber<T>
+    {
+        int w = Vector<T>.Count;
+        int start = offset + r0 * n, end = offset + r1 * n;
+        if (n * w <= 512)
+        {
+            // w rows at a time are n whole vectors; lane l of vector v holds column (v*w + l) % n.
+            Span<Vector<T>> acc = stackalloc Vector<T>[n];
+            Span<T> lanes = stackalloc T[w];
+            int step = n * w, i = start;
+            ref T s0 = ref src[0];
+            while (i + step <= end)
+            {
+                acc.Clear();
+                for (int b = 0; b < BlockRows && i + step <= end; b++, i += step)
+                    for (int v = 0; v < n; v++) acc[v] += Vector.LoadUnsafe(ref s0, (nuint)(i + v * w));
+                for (int v = 0; v < n; v++)
+                {
+                    acc[v].CopyTo(lanes);
+                    for (int l = 0; l < w; l++) sums[(v * w + l) % n] += double.CreateTruncating(lanes[l]);
+                }
+            }
+            for (; i < end; i++) sums[(i - start) % n] += double.CreateTruncating(src[i]);
+            return;
+        }
+        var block = new T[n];
+        for (int r = r0; r < r1; r += BlockRows)
+        {
+            Array.Clear(block);
+            int rEnd = Math.Min(r1, r + BlockRows);
+            for (int q = r; q < rEnd; q++) TensorPrimitives.Add(block, src.AsSpan(offset + q * n, n), block);
+            for (int j = 0; j < n; j++) sums[j] += double.CreateTruncating(block[j]);
+        }
     }
 
     /// <summary>Per row: the maximum (or minimum) and its first index; NaN wins, as in PyTorch.</summary>

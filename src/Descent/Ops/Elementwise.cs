@@ -69,18 +69,25 @@ internal sealed class SubBackward : Node
 
 internal sealed class MulBackward : Node
 {
+    private bool _square;
+
     public static Tensor Forward(Tensor a, Tensor b)
     {
         (a, b) = Elementwise.Prepare(a, b, "Mul");
         var r = Elementwise.Binary<MulOp>(a, b);
         if (!GradMode.Records(a, b)) return r;
-        var node = new MulBackward();
+        var node = new MulBackward { _square = ReferenceEquals(a, b) };
         node.Save(a, b);
         return node.Attach(r, a, b);
     }
 
-    // d(ab)/da = b, d(ab)/db = a
-    internal override Tensor?[] Apply(Tensor g) => [NeedsGrad(0) ? g * Saved(1) : null, NeedsGrad(1) ? g * Saved(0) : null];
+    // d(ab)/da = b, d(ab)/db = a. For x * x both edges reach x: one product g*x, doubled (exactly g*x + g*x), is
+    // handed to the first edge and nothing to the second, which saves two full-size temporaries.
+    internal override Tensor?[] Apply(Tensor g)
+    {
+        if (_square && NeedsGrad(0)) return [g * Saved(0) * 2.0, null];
+        return [NeedsGrad(0) ? g * Saved(1) : null, NeedsGrad(1) ? g * Saved(0) : null];
+    }
 }
 
 internal sealed class DivBackward : Node

@@ -144,7 +144,7 @@ internal static class Reduction
         {
             int rows = 1;
             for (int i = 0; i < lead; i++) rows *= x.ShapeArray[i];
-            Reduce.SumColumns<T>(x.Span<T>(), r.Span<T>(), rows);
+            Reduce.SumColumns(x.Data<T>(), x.Offset, rows, r.Span<T>());
             return;
         }
         int inner = 1;
