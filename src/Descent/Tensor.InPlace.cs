@@ -41,7 +41,8 @@ public sealed partial class Tensor
     public Tensor FillInPlace(double value)
     {
         CheckInPlace("FillInPlace", null);
-        Copy.Run(Scalar(value, DType).Expand(ShapeArray), this);
+        if (IsContiguous) FillRaw(value);
+        else Copy.Run(Scalar(value, DType).Expand(ShapeArray), this);
         BumpVersion();
         return this;
     }

@@ -24,8 +24,11 @@ public static class GradMode
     /// <summary>True when an op on these inputs must record a node.</summary>
     internal static bool Records(Tensor a, Tensor b) => !_disabled && (a.RequiresGrad || b.RequiresGrad);
 
-    /// <summary>Restores the previous grad mode when disposed. Dispose it on the thread that created it.</summary>
-    public sealed class Scope : IDisposable
+    /// <summary>
+    /// Restores the previous grad mode when disposed. Dispose it on the thread that created it. A struct, so that
+    /// the <c>using (Tensor.NoGrad())</c> of every update step allocates nothing.
+    /// </summary>
+    public struct Scope : IDisposable
     {
         private readonly bool _previous;
         private bool _disposed;

@@ -109,10 +109,19 @@ internal static class Binary
 
     private static void Run<T, TOp>(Tensor a, Tensor b, Tensor d) where T : unmanaged, INumber<T> where TOp : struct, IBinaryOp
     {
+        // A zero-dim operand broadcasts against any shape: a stride-0 view of it.
+        if (a.Dim == 0 && d.Dim > 0) a = new Tensor(a.Storage, d.ShapeArray, new int[d.Dim], a.Offset);
+        if (b.Dim == 0 && d.Dim > 0) b = new Tensor(b.Storage, d.ShapeArray, new int[d.Dim], b.Offset);
         if (a.IsContiguous && b.IsContiguous && d.IsContiguous && d.Count < Strided.ParallelThreshold)
         {
             TOp.Apply<T>(a.Span<T>(), b.Span<T>(), d.Span<T>());
             return;
+        }
+        if (d.Count > 0 && d.Count < Strided.ParallelThreshold && d.IsContiguous)
+        {
+            // A number broadcast against a contiguous tensor (x * lr, g / n): one SIMD call, no walk.
+            if (a.IsContiguous && IsOneValue(b)) { TOp.Apply(a.Span<T>(), b.Data<T>()[b.Offset], d.Span<T>()); return; }
+            if (b.IsContiguous && IsOneValue(a)) { TOp.Apply(a.Data<T>()[a.Offset], b.Span<T>(), d.Span<T>()); return; }
         }
         if (d.IsContiguous && d.Count >= MinTiled)
         {
@@ -125,6 +134,12 @@ internal static class Binary
     }
 
     private const int MinTiled = 256;
+
+    private static bool IsOneValue(Tensor t)
+    {
+        foreach (int s in t.StridesArray) if (s != 0) return false;
+        return true;
+    }
     private const int MaxPeriod = 64;
     private const int TileLength = 4096;
 

@@ -9,7 +9,7 @@ namespace Descent.Ops;
 /// </summary>
 internal static class Elementwise
 {
-    public static (Tensor A, Tensor B) Prepare(Tensor a, Tensor b, string op, bool floatOnly = false)
+    public static (Tensor A, Tensor B) Prepare(Tensor a, Tensor b, string op, bool floatOnly = false, bool scalars = false)
     {
         var dtype = DTypeExtensions.Promote(a.DType, b.DType);
         if (dtype == DType.Bool || (floatOnly && !dtype.IsFloatingPoint())) dtype = floatOnly ? DType.Float32 : DType.Int64;
@@ -17,6 +17,10 @@ internal static class Elementwise
         if (b.DType != dtype) b = b.To(dtype);
         if (!a.SameShape(b))
         {
+            // With `scalars`, a zero-dim operand that needs no gradient (x * lr, g / n) is broadcast by the kernel itself: no
+            // backward rule needs its expanded form, since every rule gives the other operand a gradient of the
+            // output's shape.
+            if (scalars && ((b.Dim == 0 && !b.RequiresGrad) || (a.Dim == 0 && !a.RequiresGrad))) return (a, b);
             var shape = Shapes.Broadcast(a.Shape, b.Shape, op);
             a = a.Expand(shape);
             b = b.Expand(shape);
@@ -26,7 +30,8 @@ internal static class Elementwise
 
     public static Tensor Binary<TOp>(Tensor a, Tensor b) where TOp : struct, IBinaryOp
     {
-        var r = Tensor.Empty((int[])a.ShapeArray.Clone(), a.DType);
+        // Shape arrays are never changed in place once a tensor holds them, so the result shares its operand's.
+        var r = Tensor.Empty(a.Dim >= b.Dim ? a.ShapeArray : b.ShapeArray, a.DType);
         Kernels.Binary.Run<TOp>(a, b, r);
         return r;
     }
@@ -34,7 +39,7 @@ internal static class Elementwise
     public static Tensor Unary<TOp>(Tensor x) where TOp : struct, IUnaryOp
     {
         var c = x.Contiguous();
-        var r = Tensor.Empty((int[])x.ShapeArray.Clone(), x.DType);
+        var r = Tensor.Empty(x.ShapeArray, x.DType);
         Kernels.Unary.Run<TOp>(c, r);
         return r;
     }
@@ -47,7 +52,7 @@ internal sealed class AddBackward : Node
 {
     public static Tensor Forward(Tensor a, Tensor b)
     {
-        (a, b) = Elementwise.Prepare(a, b, "Add");
+        (a, b) = Elementwise.Prepare(a, b, "Add", scalars: true);
         var r = Elementwise.Binary<AddOp>(a, b);
         return GradMode.Records(a, b) ? new AddBackward().Attach(r, a, b) : r;
     }
@@ -59,7 +64,7 @@ internal sealed class SubBackward : Node
 {
     public static Tensor Forward(Tensor a, Tensor b)
     {
-        (a, b) = Elementwise.Prepare(a, b, "Sub");
+        (a, b) = Elementwise.Prepare(a, b, "Sub", scalars: true);
         var r = Elementwise.Binary<SubOp>(a, b);
         return GradMode.Records(a, b) ? new SubBackward().Attach(r, a, b) : r;
     }
@@ -73,7 +78,7 @@ internal sealed class MulBackward : Node
 
     public static Tensor Forward(Tensor a, Tensor b)
     {
-        (a, b) = Elementwise.Prepare(a, b, "Mul");
+        (a, b) = Elementwise.Prepare(a, b, "Mul", scalars: true);
         var r = Elementwise.Binary<MulOp>(a, b);
         if (!GradMode.Records(a, b)) return r;
         var node = new MulBackward { _square = ReferenceEquals(a, b) };
@@ -94,7 +99,7 @@ internal sealed class DivBackward : Node
 {
     public static Tensor Forward(Tensor a, Tensor b)
     {
-        (a, b) = Elementwise.Prepare(a, b, "Div", floatOnly: true);
+        (a, b) = Elementwise.Prepare(a, b, "Div", floatOnly: true, scalars: true);
         var r = Elementwise.Binary<DivOp>(a, b);
         if (!GradMode.Records(a, b)) return r;
         var node = new DivBackward();
@@ -114,7 +119,7 @@ internal sealed class PowBackward : Node
 {
     public static Tensor Forward(Tensor a, Tensor b)
     {
-        (a, b) = Elementwise.Prepare(a, b, "Pow", floatOnly: true);
+        (a, b) = Elementwise.Prepare(a, b, "Pow", floatOnly: true, scalars: true);
         var r = Elementwise.Binary<PowOp>(a, b);
         if (!GradMode.Records(a, b)) return r;
         var node = new PowBackward();
@@ -145,7 +150,7 @@ internal sealed class ExtremumBackward(bool max) : Node
 
     public static Tensor Forward(Tensor a, Tensor b, bool max)
     {
-        (a, b) = Elementwise.Prepare(a, b, max ? "Maximum" : "Minimum");
+        (a, b) = Elementwise.Prepare(a, b, max ? "Maximum" : "Minimum", scalars: true);
         var r = max ? Elementwise.Binary<MaximumOp>(a, b) : Elementwise.Binary<MinimumOp>(a, b);
         if (!GradMode.Records(a, b)) return r;
         var node = new ExtremumBackward(max);

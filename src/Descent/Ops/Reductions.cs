@@ -106,9 +106,11 @@ internal static class Reduction
     public static int[] OutShape(int[] shape, bool[] reduced, bool keepDim)
     {
         if (keepDim) return KeptShape(shape, reduced);
-        var r = new List<int>(shape.Length);
-        for (int i = 0; i < shape.Length; i++) if (!reduced[i]) r.Add(shape[i]);
-        return [.. r];
+        int kept = 0;
+        foreach (bool isReduced in reduced) if (!isReduced) kept++;
+        var r = new int[kept];
+        for (int i = 0, o = 0; i < shape.Length; i++) if (!reduced[i]) r[o++] = shape[i];
+        return r;
     }
 
     public static Tensor Sum(Tensor x, bool[] reduced, bool keepDim)
@@ -139,7 +141,8 @@ internal static class Reduction
             return;
         }
         // Reduced dims all leading or all trailing of a contiguous tensor: no copy.
-        int reducedCount = reduced.Count(b => b);
+        int reducedCount = 0;
+        foreach (bool isReduced in reduced) if (isReduced) reducedCount++;
         if (x.IsContiguous && lead == reducedCount)
         {
             int rows = 1;
