@@ -23,6 +23,9 @@ internal static class Runner
             "W3" => LinearRegression.FullBatch(Int(args[1]), Int(args[2]), Int(args[3])),
             "W6" => Sgemm.Run(Int(args[1])),
             "HW" => Hardware.Measure(),
+            "W6RAW" => SgemmRaw.Run(Int(args[1]), Int(args[2])),
+            "W1ALLOC" => LessonProfile.Run(),
+            "W3STEPS" => Steps.Run(Int(args[1]), Int(args[2]), Int(args[3])),
             _ => throw new ArgumentException($"unknown workload {args[0]}"),
         };
         result["impl"] = "descent";

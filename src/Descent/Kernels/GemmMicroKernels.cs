@@ -43,6 +43,7 @@ internal struct Kernel512 : IMicroKernel
     public static int NC => 3072;
     public static bool IsSupported => Vector512.IsHardwareAccelerated;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, ref float a, ref float b, ref float c, nint ldc, bool add)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
@@ -112,6 +113,7 @@ internal struct Kernel256 : IMicroKernel
     public static int NC => 4080;
     public static bool IsSupported => Vector256.IsHardwareAccelerated;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, ref float a, ref float b, ref float c, nint ldc, bool add)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
@@ -165,6 +167,7 @@ internal struct Kernel128 : IMicroKernel
     public static int NC => 2048;
     public static bool IsSupported => Vector128.IsHardwareAccelerated;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, ref float a, ref float b, ref float c, nint ldc, bool add)
     {
         Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,

@@ -65,6 +65,7 @@ internal static class GemmPacked<TK> where TK : struct, IMicroKernel
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
     /// <summary>Rows <paramref name="r0"/>..<paramref name="r1"/> of C for one packed slice of B.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Compute(MatrixRef<float> a, float[] c, int cOff, int ldc, int r0, int r1,
         int jc, int nc, int pc, int kc, bool add, float[] aPack, float[] bPack)
     {
@@ -103,6 +104,7 @@ internal static class GemmPacked<TK> where TK : struct, IMicroKernel
     }
 
     /// <summary>Packs A[i0 .. i0+mc, p0 .. p0+kc] as MR-tall micro-panels, <c>[panel][p * MR + r]</c>, zero-padding the last.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(MatrixRef<float> a, int i0, int p0, int mc, int kc, float[] dst)
     {
         int mr = TK.MR;
@@ -135,6 +137,7 @@ internal static class GemmPacked<TK> where TK : struct, IMicroKernel
     }
 
     /// <summary>Packs panels <paramref name="q0"/>..<paramref name="q1"/> of B[p0 .. p0+kc, j0 .. j0+nc] as NR-wide micro-panels, <c>[panel][p * NR + j]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(MatrixRef<float> b, int p0, int j0, int kc, int nc, int q0, int q1, float[] dst)
     {
         int nr = TK.NR;

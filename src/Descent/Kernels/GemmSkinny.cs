@@ -40,6 +40,7 @@ internal static class GemmRowDots
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(MatrixRef<float> a, float[] bt, int bOff, int bStep, float[] c, int cOff, int r0, int r1, int k, int n)
     {
         for (int i = r0; i < r1; i++)
@@ -109,6 +110,7 @@ internal static class GemmOuterSum
     }
 
     /// <summary>Adds the products over inner indices <paramref name="p0"/>..<paramref name="p1"/> into <paramref name="sums"/> (<c>[i * n + j]</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Range(MatrixRef<float> a, MatrixRef<float> b, int m, int n, int p0, int p1, double[] sums)
     {
         int w = Vector<float>.Count, v = (m + w - 1) / w, set = v * n;

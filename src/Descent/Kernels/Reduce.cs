@@ -78,6 +78,7 @@ internal static class Reduce
 
     private const int BlockRows = 256;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ColumnsRange<T>(T[] src, int offset, int r0, int r1, int n, double[] sums) where T : unmanaged, INumber<T>
     {
         int w = Vector<T>.Count;

@@ -1,0 +1,161 @@
+"""Turns the JSON lines written by bench/run.sh into bench/results/<machine>.md.
+
+Usage: python3 bench/report.py results.jsonl machine-name > results.md
+Each workload's figure is the median over the pairs of each process's own median, with the min-max over the pairs;
+the ratio is PyTorch's median time over Descent's (above 1 means Descent is faster).
+"""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+MIB = 1024 * 1024
+
+
+def main(path, machine):
+    meta = defaultdict(list)
+    runs = defaultdict(list)
+    for line in open(path):
+        line = line.strip()
+        if not line:
+            continue
+        r = json.loads(line)
+        if r["workload"] == "meta":
+            for k, v in r.items():
+                if k != "workload":
+                    meta[k].append(v)
+            continue
+        runs[(r["workload"], r["params"], r["impl"])].append(r)
+
+    def first(k):
+        return meta[k][0] if meta.get(k) else "?"
+
+    hw = runs.get(("hw", next((p for (w, p, i) in runs if w == "hw"), ""), "descent"), [])
+    read_gbs = statistics.median([h["read_gbs"] for h in hw]) if hw else float("nan")
+    fma = statistics.median([h["fma_gflops"] for h in hw]) if hw else float("nan")
+    loads = [float(x) for x in meta.get("load", [])]
+    runtime = next((r[0]["runtime"] for (w, p, i), r in runs.items() if i == "descent" and w != "hw"), "?")
+    simd = next((r[0].get("simd", "?") for (w, p, i), r in runs.items() if i == "descent"), "?")
+
+    out = []
+    p = out.append
+    p(f"# Descent vs PyTorch on {machine}")
+    p("")
+    p("Reproduce: `bench/run.sh` (needs the .NET 10 SDK, Debian's python3-torch and python3-numpy, and OpenBLAS as the")
+    p("system BLAS). Each workload runs in its own process, Descent and PyTorch alternately, "
+      f"{max((len(v) for (w, _, _), v in runs.items() if w != 'hw'), default=0)} pairs per workload; "
+      "a figure is the median over the pairs of each process's median (min-max over the pairs in brackets).")
+    p("Ratio = PyTorch time / Descent time: above 1 means Descent is faster.")
+    p("")
+    p("## Machine")
+    p("")
+    p(f"- CPU: {first('cpu')}, {first('cores')} cores, {first('memory')}; Descent's SIMD: {simd}")
+    p(f"- .NET: {runtime} (SDK {first('dotnet')}); peer: {first('torch')}, torch.set_num_threads(2)")
+    p(f"- System BLAS: `{first('blas')}`; OPENBLAS_CORETYPE: {first('openblas_coretype')}")
+    p(f"- Run: {first('started')} to {first('finished')}")
+    if loads:
+        p(f"- Noise: the machine is shared; its 1-minute load average ranged {min(loads):.1f}-{max(loads):.1f} during the run "
+          f"(2 = both cores busy), so absolute figures drift; each ratio comes from runs taken side by side.")
+    p("")
+    p("Hardware figures, measured in the same run (Descent's `workloads hw`, all cores):")
+    p("")
+    p(f"- memory read bandwidth: {read_gbs:.1f} GB/s (vectorised sum over 1 GiB, best of 7)")
+    p(f"- peak float32 FMA rate: {fma:.0f} GFLOP/s (12 independent FMA chains per core, best of 5)")
+    p("")
+
+    def stats(key, field="seconds"):
+        xs = [r[field] for r in runs.get(key, [])]
+        if not xs:
+            return None
+        return statistics.median(xs), min(xs), max(xs)
+
+    def fmt_time(s):
+        if s is None:
+            return "-"
+        med, lo, hi = s
+        unit, f = ("µs", 1e6) if med < 1e-3 else ("ms", 1e3) if med < 1 else ("s", 1)
+        return f"{med * f:.3g} {unit} ({lo * f:.3g}-{hi * f:.3g})"
+
+    goals = []
+
+    def ratio(w, params):
+        d, t = stats((w, params, "descent")), stats((w, params, "pytorch"))
+        return (t[0] / d[0]) if d and t else None
+
+    # W1
+    p("## W1: the lesson's manual epoch (5x3)")
+    p("")
+    p("| | Descent | PyTorch | ratio |")
+    p("| --- | --- | --- | --- |")
+    r1 = ratio("W1", "5x3")
+    p(f"| per epoch | {fmt_time(stats(('W1', '5x3', 'descent')))} | {fmt_time(stats(('W1', '5x3', 'pytorch')))} | "
+      f"{r1:.1f}x |" if r1 else "| per epoch | - | - | - |")
+    p("")
+    if r1:
+        goals.append(("W1 at least 20x faster", f"{r1:.1f}x", r1 >= 20))
+
+    # W3
+    w3 = sorted({p_ for (w, p_, i) in runs if w == "W3"}, key=lambda s: [int(x.split("=")[1]) for x in s.split()])
+    if w3:
+        p("## W3: full-batch linear regression epoch (x @ w.T + b, MSE, backward, update, zero)")
+        p("")
+        p("| N, D, K | Descent | PyTorch | ratio | Descent peak RSS | PyTorch peak RSS | data (X+Y) | time to read X+Y once |")
+        p("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        all5 = True
+        for params in w3:
+            d = runs[("W3", params, "descent")]
+            t = runs.get(("W3", params, "pytorch"), [])
+            r = ratio("W3", params)
+            data = d[0]["data_bytes"]
+            rd = data / (read_gbs * 1e9)
+            dm = statistics.median([x["peak_rss"] for x in d]) / MIB
+            tm = statistics.median([x["peak_rss"] for x in t]) / MIB if t else float("nan")
+            p(f"| {params} | {fmt_time(stats(('W3', params, 'descent')))} | {fmt_time(stats(('W3', params, 'pytorch')))} | "
+              f"{r:.1f}x | {dm:.0f} MiB | {tm:.0f} MiB | {data / MIB:.0f} MiB | {rd * 1e3:.1f} ms |")
+            if r is not None and r < 5:
+                all5 = False
+            if params == "N=10000000 D=16 K=1":
+                dsec = stats(("W3", params, "descent"))[0]
+                goals.append(("W3 1e7x16x1 at least 10x faster", f"{r:.1f}x", r >= 10))
+                goals.append(("W3 1e7x16x1 within 3x of reading X and Y once",
+                              f"{dsec / rd:.1f}x the read time ({dsec * 1e3:.0f} ms vs {rd * 1e3:.1f} ms)", dsec <= 3 * rd))
+                limit = data / MIB * 1.25 + 64
+                goals.append(("W3 1e7x16x1 peak memory at most data + 25% + 64 MiB",
+                              f"{dm:.0f} MiB vs limit {limit:.0f} MiB", dm <= limit))
+                goals.append(("W3 1e7x16x1 peak memory below PyTorch's", f"{dm:.0f} vs {tm:.0f} MiB", dm < tm))
+        worst = min((ratio("W3", q) or 0) for q in w3)
+        goals.append(("W3 at least 5x faster at every grid point", f"lowest {worst:.1f}x", all5))
+        p("")
+
+    # W6
+    w6 = sorted({p_ for (w, p_, i) in runs if w == "W6"}, key=lambda s: int(s.split("=")[1]))
+    if w6:
+        p("## W6: SGEMM n x n (float32)")
+        p("")
+        p("| n | Descent | PyTorch (OpenBLAS) | ratio | Descent GFLOP/s | PyTorch GFLOP/s |")
+        p("| --- | --- | --- | --- | --- | --- |")
+        for params in w6:
+            r = ratio("W6", params)
+            dg = stats(("W6", params, "descent"), "gflops")
+            tg = stats(("W6", params, "pytorch"), "gflops")
+            p(f"| {params.split('=')[1]} | {fmt_time(stats(('W6', params, 'descent')))} | {fmt_time(stats(('W6', params, 'pytorch')))} | "
+              f"{r:.2f}x | {dg[0]:.0f} | {tg[0]:.0f} |")
+            if params in ("n=1024", "n=2048"):
+                goals.append((f"W6 {params} at least as fast as OpenBLAS", f"{r:.2f}x", r >= 1.0))
+        p("")
+
+    p("## Goals (issue 5)")
+    p("")
+    p("| goal | measured | met |")
+    p("| --- | --- | --- |")
+    for g, m, ok in goals:
+        p(f"| {g} | {m} | {'yes' if ok else '**no**'} |")
+    p("")
+    p("Not measured yet (their code has not landed): W2 (nn epoch: Linear + MseLoss + Sgd + DataLoader), W4 (mini-batch")
+    p("epochs with a shuffled DataLoader), W5 (784-256-10 MLP), W7 (whole-process `descent train`, JIT and Native AOT),")
+    p("W8 (closed-form least squares against numpy/sklearn).")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

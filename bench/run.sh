@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every workload in Descent and in its PyTorch peer, alternately, PAIRS times each (default 3), and writes
+# bench/results/<machine>.md. Usage: bench/run.sh [workload filter regex]   e.g. bench/run.sh 'W1|W6'
+# Environment: PAIRS (pairs per workload), MACHINE (results file name), PYTHON (default /usr/bin/python3).
+# The peer needs Debian's python3-torch and python3-numpy, with OpenBLAS as the system BLAS (libopenblas0-pthread).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PAIRS=${PAIRS:-3}
+PYTHON=${PYTHON:-/usr/bin/python3}
+FILTER=${1:-.}
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+MACHINE=${MACHINE:-$(echo "$cpu" | tr 'A-Z' 'a-z' | sed 's/([^)]*)//g; s/[^a-z0-9]\+/-/g; s/^-//; s/-$//')-$(nproc)c}
+mkdir -p bench/results
+raw=bench/results/$MACHINE.jsonl
+: > "$raw"
+
+dotnet build -c Release bench/Descent.Bench -v q --nologo > /dev/null
+descent=(bench/Descent.Bench/bin/Release/net10.0/Descent.Bench workloads)
+peer=("$PYTHON" bench/peers/workloads.py)
+
+workloads=("W1")
+for n in 1e6 1e7; do for d in 3 16 64; do for k in 1 2; do workloads+=("W3 $n $d $k"); done; done; done
+for n in 256 512 1024 2048; do workloads+=("W6 $n"); done
+
+load() { cut -d' ' -f1 /proc/loadavg; }
+note() { echo "{\"workload\": \"meta\", \"$1\": \"$2\"}" >> "$raw"; }
+note started "$(date -u +%FT%TZ)"
+note cpu "$cpu"
+note cores "$(nproc)"
+note memory "$(free -g | awk '/Mem:/{print $2}') GiB"
+note dotnet "$(dotnet --version)"
+note torch "$("$PYTHON" -c 'import torch, numpy; print("torch", torch.__version__, "numpy", numpy.__version__)')"
+note blas "$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown)"
+note openblas_coretype "${OPENBLAS_CORETYPE:-unset}"
+note load_before "$(cat /proc/loadavg)"
+
+"${descent[@]}" hw >> "$raw"
+for w in "${workloads[@]}"; do
+    [[ "$w" =~ $FILTER ]] || continue
+    for ((i = 1; i <= PAIRS; i++)); do
+        echo "$w pair $i (load $(load))" >&2
+        note load "$(load)"
+        # shellcheck disable=SC2086
+        "${descent[@]}" $w >> "$raw"
+        # shellcheck disable=SC2086
+        "${peer[@]}" $w >> "$raw"
+    done
+done
+"${descent[@]}" hw >> "$raw"
+note load_after "$(cat /proc/loadavg)"
+note finished "$(date -u +%FT%TZ)"
+"$PYTHON" bench/report.py "$raw" "$MACHINE" > "bench/results/$MACHINE.md"
+echo "wrote bench/results/$MACHINE.md" >&2
