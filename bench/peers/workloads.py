@@ -1,7 +1,7 @@
 """PyTorch peer of `dotnet run -c Release --project bench/Descent.Bench -- workloads ...`.
 
 Runs one workload per process with the same timing scheme and prints one JSON line with the same keys.
-Usage: /usr/bin/python3 workloads.py W1 | W3 N D K | W6 n
+Usage: /usr/bin/python3 workloads.py W1 | W2 | W3 N D K | W4 N D batch [loader|slice] | W5 N batch | W6 n
 """
 import json
 import resource
@@ -113,6 +113,70 @@ def w6(n):
     return {"workload": "W6", "params": f"n={n}", "seconds": t, "gflops": 2.0 * n ** 3 / t / 1e9}
 
 
+ROWS = np.array([
+    [73, 67, 43, 56, 70], [91, 88, 64, 81, 101], [87, 134, 58, 119, 133], [102, 43, 37, 22, 37],
+    [69, 96, 70, 103, 119], [74, 66, 43, 57, 69], [91, 87, 65, 80, 102], [88, 134, 59, 118, 132],
+    [101, 44, 37, 21, 38], [68, 96, 71, 104, 118], [73, 66, 44, 57, 69], [92, 87, 64, 82, 100],
+    [87, 135, 57, 118, 134], [103, 43, 36, 20, 38], [68, 97, 70, 102, 120]], dtype="float32")
+
+
+def epoch(batches, model, loss_fn, opt):
+    last = 0.0
+    for xb, yb in batches:
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        last = loss.item()
+    return last
+
+
+def w2():
+    data = torch.from_numpy(ROWS)
+    x, y = data[:, :3].contiguous(), data[:, 3:].contiguous()
+    g = torch.Generator().manual_seed(0)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=5, shuffle=True, generator=g)
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=1e-5)
+    loss_fn = torch.nn.MSELoss()
+    return {"workload": "W2", "params": "15 rows, batch 5", "seconds": per_call(lambda: epoch(loader, model, loss_fn, opt))}
+
+
+def w4(n, d, batch, mode):
+    """Mini-batch linear regression; mode 'loader' (shuffled DataLoader) or 'slice' (contiguous batches by hand)."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(n, d, generator=g)
+    with torch.no_grad():
+        y = x @ torch.randn(1, d, generator=g).t() + 0.5
+    torch.manual_seed(0)
+    model = torch.nn.Linear(d, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = torch.nn.MSELoss()
+    if mode == "loader":
+        loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=batch, shuffle=True, generator=g)
+        body = lambda: epoch(loader, model, loss_fn, opt)
+        t = each(body, min_reps=2, min_seconds=0.0)
+    else:
+        body = lambda: epoch(((x[i:i + batch], y[i:i + batch]) for i in range(0, n, batch)), model, loss_fn, opt)
+        t = each(body, min_reps=3, min_seconds=2.0)
+    return {"workload": "W4", "params": f"N={n} D={d} batch={batch}" + ("" if mode == "loader" else " sliced"),
+            "seconds": t, "rows_per_s": n / t}
+
+
+def w5(n, batch):
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, 784, generator=g)
+    labels = torch.randint(0, 10, (n,), generator=g)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, labels), batch_size=batch, shuffle=True, generator=g)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    t = each(lambda: epoch(loader, model, loss_fn, opt), min_reps=3, min_seconds=2.0)
+    return {"workload": "W5", "params": f"N={n} 784-256-10 batch={batch}", "seconds": t}
+
+
 def main(argv):
     kind = argv[0].upper()
     if kind == "W1":
@@ -121,6 +185,12 @@ def main(argv):
         r = w3(int(float(argv[1])), int(argv[2]), int(argv[3]))
     elif kind == "W6":
         r = w6(int(argv[1]))
+    elif kind == "W2":
+        r = w2()
+    elif kind == "W4":
+        r = w4(int(float(argv[1])), int(argv[2]), int(argv[3]), argv[4] if len(argv) > 4 else "loader")
+    elif kind == "W5":
+        r = w5(int(float(argv[1])), int(argv[2]))
     else:
         raise SystemExit(f"unknown workload {argv[0]}")
     r["impl"] = "pytorch"

@@ -158,6 +158,7 @@ internal static class GemmOuterSum
 /// <summary>Plain loops for tiny products (the lesson's 5x3 @ 3x2), where packing or SIMD set-up would cost more than the work.</summary>
 internal static class GemmSmall
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T>(MatrixRef<T> a, MatrixRef<T> b, T[] c, int cOff, int m, int k, int n) where T : unmanaged, INumber<T>
     {
         for (int i = 0; i < m; i++)

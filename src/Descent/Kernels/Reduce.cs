@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Descent.Kernels;
 
@@ -11,6 +12,7 @@ internal static class Reduce
 {
     private const int Block = 4096;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, INumber<T>
     {
         if (typeof(T) == typeof(long)) return TensorPrimitives.Sum(x);
@@ -38,6 +40,7 @@ internal static class Reduce
     }
 
     /// <summary><c>dst[r] = sum(src[r*n .. r*n+n])</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SumRows<T>(ReadOnlySpan<T> src, Span<T> dst, int n) where T : unmanaged, INumber<T>
     {
         for (int r = 0; r < dst.Length; r++) dst[r] = Sum(src.Slice(r * n, n));
@@ -115,6 +118,7 @@ internal static class Reduce
     }
 
     /// <summary>Per row: the maximum (or minimum) and its first index; NaN wins, as in PyTorch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ArgExtremeRows<T>(ReadOnlySpan<T> src, Span<T> values, Span<long> indices, int n, bool max) where T : unmanaged, INumber<T>
     {
         for (int r = 0; r < values.Length; r++)

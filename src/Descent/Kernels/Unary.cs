@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Descent.Kernels;
@@ -98,6 +99,7 @@ internal static class Unary
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run<T, TOp>(Tensor x, Tensor d) where T : unmanaged, INumber<T> where TOp : struct, IUnaryOp
     {
         if (d.Count < Strided.ParallelThreshold)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Descent.Autograd;
 using Descent.Kernels;
 
@@ -39,6 +40,7 @@ internal sealed class WhereBackward : Node
         return node.Attach(r, a, b);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Choose<T>(ReadOnlySpan<bool> m, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> r)
     {
         for (int i = 0; i < r.Length; i++) r[i] = m[i] ? a[i] : b[i];
@@ -77,6 +79,7 @@ internal static class Compare
         return r;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<bool> d, Kind kind) where T : System.Numerics.INumber<T>
     {
         switch (kind)
@@ -187,14 +190,18 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
         var shape = (int[])x.ShapeArray.Clone();
         if (x.Dim > 0) shape[dim] = idx.Length;
         var r = Tensor.Empty(shape, x.DType);
-        using (GradMode.Set(false))
+        Tensor c;
+        using (GradMode.Set(false)) c = x.Contiguous();
+        // Contiguous x as (outer, size, inner): one span copy of `inner` elements per selected slice.
+        int inner = 1, outer = 1;
+        for (int d = dim + 1; d < x.Dim; d++) inner *= x.ShapeArray[d];
+        for (int d = 0; d < dim; d++) outer *= x.ShapeArray[d];
+        switch (x.DType)
         {
-            // One copy per selected slice; for rows of a contiguous matrix that is one span copy per row.
-            for (int j = 0; j < idx.Length; j++)
-            {
-                int i = (int)(idx[j] < 0 ? idx[j] + size : idx[j]);
-                Copy.Run(x.Dim == 0 ? x : x.Narrow(dim, i, 1), x.Dim == 0 ? r : r.Narrow(dim, j, 1));
-            }
+            case DType.Float32: Gather(c.Span<float>(), r.Span<float>(), idx, outer, size, inner); break;
+            case DType.Float64: Gather(c.Span<double>(), r.Span<double>(), idx, outer, size, inner); break;
+            case DType.Int64: Gather(c.Span<long>(), r.Span<long>(), idx, outer, size, inner); break;
+            default: Gather(c.Span<bool>(), r.Span<bool>(), idx, outer, size, inner); break;
         }
         if (!GradMode.Records(x)) return r;
         var node = new IndexSelectBackward(x.ShapeArray, dim);
@@ -207,12 +214,38 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
         var full = Tensor.Zeros(inputShape, g.DType);
         var idx = Saved(0).Contiguous().Span<long>();
         int size = inputShape.Length == 0 ? 1 : inputShape[dim];
-        for (int j = 0; j < idx.Length; j++)
-        {
-            int i = (int)(idx[j] < 0 ? idx[j] + size : idx[j]);
-            var dst = inputShape.Length == 0 ? full : full.Narrow(dim, i, 1);
-            dst.AddInPlace(inputShape.Length == 0 ? g : g.Narrow(dim, j, 1));
-        }
+        int inner = 1, outer = 1;
+        for (int d = dim + 1; d < inputShape.Length; d++) inner *= inputShape[d];
+        for (int d = 0; d < dim && d < inputShape.Length; d++) outer *= inputShape[d];
+        var gc = g.Contiguous();
+        if (g.DType == DType.Float32) ScatterAdd(gc.Span<float>(), full.Span<float>(), idx, outer, size, inner);
+        else ScatterAdd(gc.Span<double>(), full.Span<double>(), idx, outer, size, inner);
         return [full];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gather<T>(ReadOnlySpan<T> x, Span<T> r, ReadOnlySpan<long> idx, int outer, int size, int inner)
+    {
+        int n = idx.Length;
+        for (int o = 0; o < outer; o++)
+            for (int j = 0; j < n; j++)
+            {
+                int i = (int)(idx[j] < 0 ? idx[j] + size : idx[j]);
+                x.Slice((o * size + i) * inner, inner).CopyTo(r.Slice((o * n + j) * inner, inner));
+            }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScatterAdd<T>(ReadOnlySpan<T> g, Span<T> full, ReadOnlySpan<long> idx, int outer, int size, int inner)
+        where T : unmanaged, System.Numerics.INumber<T>
+    {
+        int n = idx.Length;
+        for (int o = 0; o < outer; o++)
+            for (int j = 0; j < n; j++)
+            {
+                int i = (int)(idx[j] < 0 ? idx[j] + size : idx[j]);
+                var dst = full.Slice((o * size + i) * inner, inner);
+                System.Numerics.Tensors.TensorPrimitives.Add(dst, g.Slice((o * n + j) * inner, inner), dst);
+            }
     }
 }
