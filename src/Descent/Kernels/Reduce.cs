@@ -81,11 +81,15 @@ internal static class Reduce
 
     private const int BlockRows = 256;
 
+    /// <summary>Whole-vector steps summed in float before the partial sums go into double: each lane adds at most this many values.</summary>
+    private const int BlockSteps = 32;
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ColumnsRange<T>(T[] src, int offset, int r0, int r1, int n, double[] sums) where T : unmanaged, INumber<T>
     {
         int w = Vector<T>.Count;
         int start = offset + r0 * n, end = offset + r1 * n;
+        if (start == end) return;
         if (n * w <= 512)
         {
             // w rows at a time are n whole vectors; lane l of vector v holds column (v*w + l) % n.
@@ -96,7 +100,7 @@ internal static class Reduce
             while (i + step <= end)
             {
                 acc.Clear();
-                for (int b = 0; b < BlockRows && i + step <= end; b++, i += step)
+                for (int b = 0; b < BlockSteps && i + step <= end; b++, i += step)
                     for (int v = 0; v < n; v++) acc[v] += Vector.LoadUnsafe(ref s0, (nuint)(i + v * w));
                 for (int v = 0; v < n; v++)
                 {

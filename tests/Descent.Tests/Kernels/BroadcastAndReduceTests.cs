@@ -1,0 +1,110 @@
+using Xunit;
+
+namespace Descent.Tests.Kernels;
+
+/// <summary>The short-row and one-value broadcast paths of the binary kernels, and the column sums, against plain loops.</summary>
+public class BroadcastAndReduceTests
+{
+    private static float[] Values(int n, int seed)
+    {
+        var rng = new Random(seed);
+        var v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float)(rng.NextDouble() * 4 - 2);
+        return v;
+    }
+
+    private static readonly int[] RowCounts = [1, 3, 17, 300, 2500];
+
+    [Fact]
+    public void ShortRowBroadcastMatchesLoopsForEveryPeriod()
+    {
+        foreach (int rows in RowCounts)
+            for (int len = 1; len <= 70; len += rows > 1000 ? 9 : 1)
+            {
+                var xv = Values(rows * len, rows + len);
+                var bv = Values(len, len);
+                var x = Tensor.FromSpan<float>(xv, rows, len);
+                var b = Tensor.FromSpan<float>(bv, len);
+                var sum = (x + b).ToArray<float>();
+                var diff = (b - x).ToArray<float>();
+                var quot = (x / b.Reshape(1, len)).ToArray<float>();
+                for (int i = 0; i < rows * len; i++)
+                {
+                    float bj = bv[i % len];
+                    Assert.Equal(xv[i] + bj, sum[i]);
+                    Assert.Equal(bj - xv[i], diff[i]);
+                    Assert.Equal(xv[i] / bj, quot[i]);
+                }
+            }
+    }
+
+    [Fact]
+    public void BroadcastAgainstATransposedOperandTakesTheStridedPath()
+    {
+        var xv = Values(40 * 9, 1);
+        var x = Tensor.FromSpan<float>(xv, 40, 9).T; // 9 x 40, not contiguous
+        var bv = Values(40, 2);
+        var r = (x * Tensor.FromSpan<float>(bv, 40)).ToArray<float>();
+        for (int i = 0; i < 9; i++)
+            for (int j = 0; j < 40; j++) Assert.Equal(xv[j * 9 + i] * bv[j], r[i * 40 + j]);
+    }
+
+    [Fact]
+    public void NumbersBroadcastOverEveryLength()
+    {
+        for (int n = 0; n <= 300; n++)
+        {
+            var xv = Values(n, n);
+            var x = Tensor.FromSpan<float>(xv, n);
+            var times = (x * 2.5).ToArray<float>();
+            var over = (2.5 / x).ToArray<float>();
+            var minus = (Tensor.Scalar(1.5) - x).ToArray<float>();
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(xv[i] * 2.5f, times[i]);
+                Assert.Equal(2.5f / xv[i], over[i]);
+                Assert.Equal(1.5f - xv[i], minus[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public void ColumnSumsMatchLoopsForEveryWidth()
+    {
+        foreach (int rows in new[] { 0, 1, 5, 257, 1000, 20000 })
+            for (int len = 1; len <= 70; len += rows > 10000 ? 7 : 1)
+            {
+                var xv = Values(rows * len, rows * 7 + len);
+                var s = Tensor.FromSpan<float>(xv, rows, len).Sum(0).ToArray<float>();
+                for (int j = 0; j < len; j++)
+                {
+                    double expected = 0, scale = 0;
+                    for (int r = 0; r < rows; r++)
+                    {
+                        expected += xv[r * len + j];
+                        scale += Math.Abs(xv[r * len + j]);
+                    }
+                    Assert.True(Math.Abs(s[j] - expected) <= 1e-6 * scale + 1e-6, $"{rows}x{len} column {j}: {s[j]} vs {expected}");
+                }
+            }
+    }
+
+    [Fact]
+    public void ColumnSumsStayAccurateOverMillionsOfRows()
+    {
+        const int rows = 4_000_000;
+        var x = Tensor.Full([rows, 2], 0.1);
+        var s = x.Sum(0).ToArray<float>();
+        double expected = rows * (double)0.1f;
+        foreach (var v in s) Assert.True(Math.Abs(v - expected) / expected < 1e-6, $"{v} vs {expected}");
+    }
+
+    [Fact]
+    public void ColumnSumsInDoubleAndInt64()
+    {
+        var d = Tensor.From(new double[,] { { 1, 2, 3 }, { 4, 5, 6 } }).Sum(0).ToArray<double>();
+        Assert.Equal([5.0, 7.0, 9.0], d);
+        var l = Tensor.From(new long[,] { { 1, 2 }, { 3, 4 }, { 5, 6 } }).Sum(0).ToArray<long>();
+        Assert.Equal([9L, 12L], l);
+    }
+}

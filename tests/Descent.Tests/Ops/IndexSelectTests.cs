@@ -1,0 +1,46 @@
+using Xunit;
+
+namespace Descent.Tests.Ops;
+
+public class IndexSelectTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void GathersSlicesAlongAnyDimAndScattersGradientsBack(int dim)
+    {
+        var x = Tensor.Arange(0, 2 * 3 * 4, dtype: DType.Float32).Reshape(2, 3, 4);
+        x.RequiresGrad = true;
+        int size = x.Size(dim);
+        var idx = new long[] { size - 1, 0, -1, 1 };
+        var r = x.IndexSelect(dim, Tensor.From(idx));
+        var xv = x.Detach().ToArray<float>();
+        var shape = new[] { 2, 3, 4 };
+        var rs = r.Shape.ToArray();
+        Assert.Equal(idx.Length, rs[dim]);
+        var got = r.Detach().ToArray<float>();
+        var expectGrad = new float[24];
+        for (int a = 0; a < rs[0]; a++)
+            for (int b = 0; b < rs[1]; b++)
+                for (int c = 0; c < rs[2]; c++)
+                {
+                    int[] src = [a, b, c];
+                    long k = idx[src[dim]];
+                    src[dim] = (int)(k < 0 ? k + size : k);
+                    int flat = (src[0] * shape[1] + src[1]) * shape[2] + src[2];
+                    Assert.Equal(xv[flat], got[(a * rs[1] + b) * rs[2] + c]);
+                    expectGrad[flat] += 1;
+                }
+        r.Sum().Backward();
+        Assert.Equal(expectGrad, x.Grad!.ToArray<float>());
+    }
+
+    [Fact]
+    public void GathersRowsOfAView()
+    {
+        var x = Tensor.Arange(0, 12, dtype: DType.Float64).Reshape(3, 4).T; // 4 x 3, not contiguous
+        var r = x.IndexSelect(0, Tensor.From(new long[] { 2, 2, 0 })).ToArray<double>();
+        Assert.Equal([2.0, 6, 10, 2, 6, 10, 0, 4, 8], r);
+    }
+}
