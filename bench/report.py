@@ -94,6 +94,18 @@ def main(path, machine):
     if r1:
         goals.append(("W1 at least 20x faster", f"{r1:.1f}x", r1 >= 20))
 
+    # W2
+    r2 = ratio("W2", "15 rows, batch 5")
+    if r2:
+        p("## W2: the lesson's nn epoch (15 rows, Linear + MseLoss + Sgd, shuffled DataLoader of batch 5)")
+        p("")
+        p("| | Descent | PyTorch | ratio |")
+        p("| --- | --- | --- | --- |")
+        p(f"| per epoch | {fmt_time(stats(('W2', '15 rows, batch 5', 'descent')))} | "
+          f"{fmt_time(stats(('W2', '15 rows, batch 5', 'pytorch')))} | {r2:.1f}x |")
+        p("")
+        goals.append(("W2 at least 30x faster", f"{r2:.1f}x", r2 >= 30))
+
     # W3
     w3 = sorted({p_ for (w, p_, i) in runs if w == "W3"}, key=lambda s: [int(x.split("=")[1]) for x in s.split()])
     if w3:
@@ -127,6 +139,36 @@ def main(path, machine):
         goals.append(("W3 at least 5x faster at every grid point", f"lowest {worst:.1f}x", all5))
         p("")
 
+    # W4
+    w4 = sorted({p_ for (w, p_, i) in runs if w == "W4" and "sliced" not in p_}, key=lambda s: int(s.split("batch=")[1]))
+    if w4:
+        p("## W4: mini-batch linear regression epochs (N=1e6, D=16, shuffled; Linear + MseLoss + Sgd)")
+        p("")
+        p("| batch | Descent DataLoader | PyTorch DataLoader | ratio | PyTorch slicing by hand | ratio |")
+        p("| --- | --- | --- | --- | --- | --- |")
+        for params in w4:
+            r = ratio("W4", params)
+            d, t = stats(("W4", params, "descent")), stats(("W4", params, "pytorch"))
+            sl = stats(("W4", params + " sliced", "pytorch"))
+            rs = sl[0] / d[0] if sl and d else None
+            rows = lambda s_: f"{1e6 / s_[0] / 1e6:.2f} M rows/s ({fmt_time(s_)})" if s_ else "-"
+            p(f"| {params.split('batch=')[1]} | {rows(d)} | {rows(t)} | {r:.1f}x | {rows(sl)} | {rs:.2f}x |")
+            goals.append((f"W4 batch {params.split('batch=')[1]}: at least 10x PyTorch's DataLoader rows/s", f"{r:.1f}x", r >= 10))
+            goals.append((f"W4 batch {params.split('batch=')[1]}: no slower than PyTorch slicing by hand", f"{rs:.2f}x", rs >= 1))
+        p("")
+
+    # W5
+    w5 = [p_ for (w, p_, i) in runs if w == "W5" and i == "descent"]
+    for params in w5:
+        r = ratio("W5", params)
+        p("## W5: 784-256-10 ReLU MLP, cross-entropy, SGD, 60,000 synthetic rows, batch 128 (shuffled DataLoader)")
+        p("")
+        p("| | Descent | PyTorch | ratio |")
+        p("| --- | --- | --- | --- |")
+        p(f"| per epoch | {fmt_time(stats(('W5', params, 'descent')))} | {fmt_time(stats(('W5', params, 'pytorch')))} | {r:.1f}x |")
+        p("")
+        goals.append(("W5 at least 3x faster", f"{r:.1f}x", r >= 3))
+
     # W6
     w6 = sorted({p_ for (w, p_, i) in runs if w == "W6"}, key=lambda s: int(s.split("=")[1]))
     if w6:
@@ -151,9 +193,8 @@ def main(path, machine):
     for g, m, ok in goals:
         p(f"| {g} | {m} | {'yes' if ok else '**no**'} |")
     p("")
-    p("Not measured yet (their code has not landed): W2 (nn epoch: Linear + MseLoss + Sgd + DataLoader), W4 (mini-batch")
-    p("epochs with a shuffled DataLoader), W5 (784-256-10 MLP), W7 (whole-process `descent train`, JIT and Native AOT),")
-    p("W8 (closed-form least squares against numpy/sklearn).")
+    p("Not measured yet (their code had not landed when this ran): W7 (whole-process `descent train` on the lesson's data,")
+    p("JIT and Native AOT) and W8 (closed-form least squares on N=1e6, D=16 against numpy/sklearn).")
     print("\n".join(out))
 
 

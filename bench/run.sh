@@ -18,8 +18,10 @@ dotnet build -c Release bench/Descent.Bench -v q --nologo > /dev/null
 descent=(bench/Descent.Bench/bin/Release/net10.0/Descent.Bench workloads)
 peer=("$PYTHON" bench/peers/workloads.py)
 
-workloads=("W1")
+workloads=("W1" "W2")
 for n in 1e6 1e7; do for d in 3 16 64; do for k in 1 2; do workloads+=("W3 $n $d $k"); done; done; done
+for b in 256 4096; do workloads+=("W4 1e6 16 $b"); done
+workloads+=("W5 60000 128")
 for n in 256 512 1024 2048; do workloads+=("W6 $n"); done
 
 load() { cut -d' ' -f1 /proc/loadavg; }
@@ -44,6 +46,9 @@ for w in "${workloads[@]}"; do
         "${descent[@]}" $w >> "$raw"
         # shellcheck disable=SC2086
         "${peer[@]}" $w >> "$raw"
+        # W4 has a second peer: contiguous batches sliced by hand instead of the DataLoader.
+        # shellcheck disable=SC2086
+        if [[ $w == W4* ]]; then "${peer[@]}" $w slice >> "$raw"; fi
     done
 done
 "${descent[@]}" hw >> "$raw"

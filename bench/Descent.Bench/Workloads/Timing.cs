@@ -5,24 +5,28 @@ namespace Descent.Bench.Workloads;
 /// <summary>Wall-clock timing helpers shared by the workloads: the same scheme as the PyTorch peer script.</summary>
 internal static class Timing
 {
+    /// <summary>Warm-up before any timing: long enough for the JIT's tiers to settle on a busy machine.</summary>
+    public const double WarmupSeconds = 3.0;
+
     /// <summary>
     /// Runs <paramref name="body"/> in blocks of calls sized to about <paramref name="blockSeconds"/>, and returns the
-    /// median seconds per call over <paramref name="blocks"/> blocks, after a warm-up of about the same length.
+    /// median seconds per call over <paramref name="blocks"/> blocks, after <see cref="WarmupSeconds"/> of warm-up.
     /// </summary>
     public static double PerCall(Action body, double blockSeconds = 0.2, int blocks = 7)
     {
-        // Warm up (JIT tiers, caches) and size the block.
-        int calls = 1;
+        var warm = Stopwatch.StartNew();
         var sw = Stopwatch.StartNew();
+        int calls = 1;
+        double last;
         while (true)
         {
             sw.Restart();
             for (int i = 0; i < calls; i++) body();
-            if (sw.Elapsed.TotalSeconds >= blockSeconds / 4) break;
-            calls *= 2;
+            last = sw.Elapsed.TotalSeconds;
+            if (warm.Elapsed.TotalSeconds >= WarmupSeconds && last >= blockSeconds / 4) break;
+            if (last < blockSeconds / 4) calls *= 2;
         }
-        calls = Math.Max(1, (int)(calls * blockSeconds / Math.Max(sw.Elapsed.TotalSeconds, 1e-9)));
-        for (int i = 0; i < calls; i++) body();
+        calls = Math.Max(1, (int)(calls * blockSeconds / Math.Max(last, 1e-9)));
         var times = new double[blocks];
         for (int b = 0; b < blocks; b++)
         {
@@ -33,10 +37,15 @@ internal static class Timing
         return Median(times);
     }
 
-    /// <summary>Times single calls: one warm-up, then at least <paramref name="minReps"/> and about <paramref name="minSeconds"/> in all; the median.</summary>
+    /// <summary>
+    /// Times single calls: warm-up calls for <see cref="WarmupSeconds"/> (at least one), then at least
+    /// <paramref name="minReps"/> and about <paramref name="minSeconds"/> in all; the median.
+    /// </summary>
     public static double Each(Action body, int minReps = 3, double minSeconds = 1.0)
     {
-        body();
+        var warm = Stopwatch.StartNew();
+        do body();
+        while (warm.Elapsed.TotalSeconds < WarmupSeconds);
         var times = new List<double>();
         var total = Stopwatch.StartNew();
         var sw = new Stopwatch();

@@ -227,6 +227,12 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
     private static void Gather<T>(ReadOnlySpan<T> x, Span<T> r, ReadOnlySpan<long> idx, int outer, int size, int inner)
     {
         int n = idx.Length;
+        if (inner == 1)
+        {
+            for (int o = 0; o < outer; o++)
+                for (int j = 0; j < n; j++) r[o * n + j] = x[o * size + (int)(idx[j] < 0 ? idx[j] + size : idx[j])];
+            return;
+        }
         for (int o = 0; o < outer; o++)
             for (int j = 0; j < n; j++)
             {
