@@ -14,7 +14,7 @@ internal static class Runner
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: workloads W1 | W3 N D K | W6 n | hw");
+            Console.Error.WriteLine("usage: workloads W1 | W2 | W3 N D K | W4 N D batch | W5 N batch | W6 n | hw   (profiling: W1alloc | W3steps N D K | W6raw n threads)");
             return 2;
         }
         var result = args[0].ToUpperInvariant() switch

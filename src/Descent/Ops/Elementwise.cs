@@ -90,7 +90,15 @@ internal sealed class MulBackward : Node
     // handed to the first edge and nothing to the second, which saves two full-size temporaries.
     internal override Tensor?[] Apply(Tensor g)
     {
-        if (_square && NeedsGrad(0)) return [g * Saved(0) * 2.0, null];
+        if (_square && NeedsGrad(0))
+        {
+            var x = Saved(0);
+            // A gradient that is one number broadcast (a sum's backward) is doubled first: x * (2g) equals
+            // (g * x) * 2 exactly, since doubling is exact, and costs one full-size product instead of two.
+            if (Array.TrueForAll(g.StridesArray, s => s == 0))
+                return [x * (new Tensor(g.Storage, [], [], g.Offset) * 2.0), null];
+            return [g * x * 2.0, null];
+        }
         return [NeedsGrad(0) ? g * Saved(1) : null, NeedsGrad(1) ? g * Saved(0) : null];
     }
 }
