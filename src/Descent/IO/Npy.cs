@@ -131,6 +131,8 @@ public static class Npy
         if (major is < 1 or > 3 || minor != 0)
             throw new NpyFormatException(name, $"unsupported .npy format version {major}.{minor} (Descent reads 1.0, 2.0 and 3.0)");
         int lengthBytes = major == 1 ? 2 : 4;
+        if (available < 8 + lengthBytes)
+            throw new NpyFormatException(name, $"the file is {available} bytes long, too short for a version {major}.0 preamble");
         Span<byte> lengthField = stackalloc byte[4];
         stream.ReadExactly(lengthField[..lengthBytes]);
         long headerLength = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(lengthField) : BinaryPrimitives.ReadUInt32LittleEndian(lengthField);

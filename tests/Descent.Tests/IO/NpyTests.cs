@@ -97,6 +97,7 @@ public class NpyTests
     {
         ["empty file"] = ([], "too short"),
         ["bad magic"] = ([.. "PK\u0003\u0004 not numpy"u8], "not a .npy file"),
+        ["version 2 preamble cut short"] = ([0x93, .. "NUMPY"u8, 2, 0, 0, 0], "too short for a version 2.0 preamble"),
         ["version 4.0"] = (Version(4, 0), "unsupported .npy format version 4.0"),
         ["version 1.1"] = (Version(1, 1), "version 1.1"),
         ["header beyond the file"] = ([0x93, .. "NUMPY"u8, 1, 0, 0xFF, 0xFF, .. "{}"u8], "runs past the end of the file"),
