@@ -13,7 +13,7 @@ internal static class Steps
         var w = Tensor.Zeros([k, d], requiresGrad: true);
         var b = Tensor.Zeros([k], DType.Float32, requiresGrad: true);
         var r = new Dictionary<string, object> { ["workload"] = "W3steps", ["params"] = $"N={n} D={d} K={k}", ["seconds"] = 0.0 };
-        for (int rep = 0; rep < 4; rep++)
+        for (int rep = 0; rep < 8; rep++)
         {
             var sw = Stopwatch.StartNew();
             var proc = Process.GetCurrentProcess();
@@ -42,7 +42,7 @@ internal static class Steps
                 b.Grad!.ZeroInPlace();
             }
             Mark("update");
-            Console.Error.WriteLine(string.Join(" ", lines) + $" gen0={GC.CollectionCount(0)} gen2={GC.CollectionCount(2)}");
+            Console.Error.WriteLine(string.Join(" ", lines) + $" gen0={GC.CollectionCount(0)} gen2={GC.CollectionCount(2)} pause={GC.GetTotalPauseDuration().TotalMilliseconds:F0}ms");
         }
         return r;
     }

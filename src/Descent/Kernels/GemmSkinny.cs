@@ -162,6 +162,12 @@ internal static class GemmOuterSum
         // Whole vectors may read past row m of a column; stop the vector loop where that would leave the array.
         long lastSafe = ((long)a.Data.Length - a.Offset - (long)v * w) / Math.Max(1, a.ColStride);
         int pVec = (int)Math.Clamp(lastSafe + 1, p0, p1);
+        if (v <= 2 && n <= 2)
+        {
+            Narrow(a, b, m, n, p0, pVec, sums);
+            Tail(a, b, m, n, pVec, p1, sums);
+            return;
+        }
         Span<Vector<float>> acc = stackalloc Vector<float>[Unroll * set];
         Span<float> lanes = stackalloc float[w];
         for (int start = p0; start < pVec; start += Block)
@@ -191,12 +197,96 @@ internal static class GemmOuterSum
                     for (int l = 0; l < w && q * w + l < m; l++) sums[(q * w + l) * n + j] += lanes[l];
                 }
         }
-        for (int p = pVec; p < p1; p++)
+        Tail(a, b, m, n, pVec, p1, sums);
+    }
+
+    private static void Tail(MatrixRef<float> a, MatrixRef<float> b, int m, int n, int p0, int p1, double[] sums)
+    {
+        for (int p = p0; p < p1; p++)
             for (int i = 0; i < m; i++)
             {
                 double x = a[i, p];
                 for (int j = 0; j < n; j++) sums[i * n + j] += x * b[p, j];
             }
+    }
+
+    /// <summary>
+    /// The common case of at most two vectors per column of A and two columns of B (a linear model with few
+    /// features and outputs) with every accumulator in a register, two inner indices per step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Narrow(MatrixRef<float> a, MatrixRef<float> b, int m, int n, int p0, int p1, double[] sums)
+    {
+        int w = Vector<float>.Count;
+        bool two = m > w, twoCols = n > 1;
+        ref float ad = ref a.Data[0];
+        ref float bd = ref b.Data[0];
+        int ac = a.ColStride, br = b.RowStride, bc = b.ColStride;
+        for (int start = p0; start < p1; start += Block)
+        {
+            int end = Math.Min(p1, start + Block);
+            Vector<float> s00 = default, s01 = default, s10 = default, s11 = default;
+            Vector<float> t00 = default, t01 = default, t10 = default, t11 = default;
+            int p = start;
+            for (; p + 1 < end; p += 2)
+            {
+                int ai = a.Offset + p * ac, bi = b.Offset + p * br;
+                var x0 = Vector.LoadUnsafe(ref ad, (nuint)ai);
+                var y0 = Vector.LoadUnsafe(ref ad, (nuint)(ai + ac));
+                var g0 = new Vector<float>(Unsafe.Add(ref bd, bi));
+                var h0 = new Vector<float>(Unsafe.Add(ref bd, bi + br));
+                s00 = Vector.FusedMultiplyAdd(x0, g0, s00);
+                t00 = Vector.FusedMultiplyAdd(y0, h0, t00);
+                if (two)
+                {
+                    var x1 = Vector.LoadUnsafe(ref ad, (nuint)(ai + w));
+                    var y1 = Vector.LoadUnsafe(ref ad, (nuint)(ai + ac + w));
+                    s01 = Vector.FusedMultiplyAdd(x1, g0, s01);
+                    t01 = Vector.FusedMultiplyAdd(y1, h0, t01);
+                    if (twoCols)
+                    {
+                        var g1 = new Vector<float>(Unsafe.Add(ref bd, bi + bc));
+                        var h1 = new Vector<float>(Unsafe.Add(ref bd, bi + br + bc));
+                        s11 = Vector.FusedMultiplyAdd(x1, g1, s11);
+                        t11 = Vector.FusedMultiplyAdd(y1, h1, t11);
+                        s10 = Vector.FusedMultiplyAdd(x0, g1, s10);
+                        t10 = Vector.FusedMultiplyAdd(y0, h1, t10);
+                    }
+                }
+                else if (twoCols)
+                {
+                    s10 = Vector.FusedMultiplyAdd(x0, new Vector<float>(Unsafe.Add(ref bd, bi + bc)), s10);
+                    t10 = Vector.FusedMultiplyAdd(y0, new Vector<float>(Unsafe.Add(ref bd, bi + br + bc)), t10);
+                }
+            }
+            if (p < end)
+            {
+                int ai = a.Offset + p * ac, bi = b.Offset + p * br;
+                var x0 = Vector.LoadUnsafe(ref ad, (nuint)ai);
+                var g0 = new Vector<float>(Unsafe.Add(ref bd, bi));
+                s00 = Vector.FusedMultiplyAdd(x0, g0, s00);
+                if (two) s01 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ad, (nuint)(ai + w)), g0, s01);
+                if (twoCols)
+                {
+                    var g1 = new Vector<float>(Unsafe.Add(ref bd, bi + bc));
+                    s10 = Vector.FusedMultiplyAdd(x0, g1, s10);
+                    if (two) s11 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ad, (nuint)(ai + w)), g1, s11);
+                }
+            }
+            Flush(s00 + t00, 0, 0, m, n, sums);
+            if (two) Flush(s01 + t01, 1, 0, m, n, sums);
+            if (twoCols)
+            {
+                Flush(s10 + t10, 0, 1, m, n, sums);
+                if (two) Flush(s11 + t11, 1, 1, m, n, sums);
+            }
+        }
+    }
+
+    private static void Flush(Vector<float> acc, int q, int j, int m, int n, double[] sums)
+    {
+        int w = Vector<float>.Count;
+        for (int l = 0; l < w && q * w + l < m; l++) sums[(q * w + l) * n + j] += acc[l];
     }
 }
 
