@@ -58,4 +58,4 @@ using (Tensor.NoGrad())
 
 Console.WriteLine();
 Console.WriteLine("The loss is still far from its minimum (0.48 for these rows): the raw inputs make the loss a narrow valley.");
-Console.WriteLine("Standardising them allows a far larger learning rate; sample 05 and docs/lesson.md (question 29) show how.");
+Console.WriteLine("Standardising them allows a far larger learning rate: docs/lesson.md (question 29) shows how.");
