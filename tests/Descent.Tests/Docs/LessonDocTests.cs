@@ -1,3 +1,7 @@
+using Descent.Data;
+using Descent.IO;
+using Descent.NN;
+using Descent.Optim;
 using Xunit;
 
 namespace Descent.Tests.Docs;
@@ -71,6 +75,34 @@ public class LessonDocTests
         return (diff * diff).Sum() / diff.Numel();
     }
 
+    // The second half: all 15 rows of the data set, a seeded nn.Linear(3, 2) and shuffled batches of 5.
+    private static readonly string DataPath = Path.Combine(DocSnippets.RepoRoot, "samples", "data", "apples_oranges.csv");
+
+    private static (Tensor Inputs, Tensor Targets) AllRows()
+    {
+        var data = Csv.Load(DataPath, "apples", "oranges");
+        return (data.Features, data.Targets);
+    }
+
+    private static DataLoader Loader(Tensor inputs, Tensor targets) =>
+        new(new TensorDataset(inputs, targets), batchSize: 5, shuffle: true, generator: new Generator(7));
+
+    /// <summary>Question 44's training, without its printing: 100 epochs of Sgd(lr 1e-5) over the loader's batches.</summary>
+    private static Linear TrainedModel(Tensor inputs, Tensor targets)
+    {
+        var model = new Linear(3, 2, generator: new Generator(42));
+        var opt = new Sgd(model.Parameters(), lr: 1e-5);
+        var loader = Loader(inputs, targets);
+        for (int epoch = 0; epoch < 100; epoch++)
+            foreach (var (xb, yb) in loader)
+            {
+                Functional.MseLoss(model.Forward(xb), yb).Backward();
+                opt.Step();
+                opt.ZeroGrad();
+            }
+        return model;
+    }
+
     private static void AssertClose(Tensor expected, Tensor actual, double tolerance = 1e-4)
     {
         Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
@@ -114,6 +146,24 @@ public class LessonDocTests
         Assert.Equal(DType.Float32, inputs.DType);
         AssertClose(Inputs(), inputs);
         AssertClose(Targets(), targets);
+    }
+
+    [Fact]
+    public void Q04_Csv()
+    {
+        using var console = new ConsoleCapture();
+        string path = DataPath;
+        // begin-snippet: csv
+        var data = Csv.Load(path, "apples", "oranges");   // the targets by name; every other column is an input
+        Console.WriteLine($"inputs:  {string.Join(", ", data.FeatureNames)}: {data.Features.Size(0)} x {data.Features.Size(1)}");
+        Console.WriteLine($"targets: {string.Join(", ", data.TargetNames)}: {data.Targets.Size(0)} x {data.Targets.Size(1)}");
+        // end-snippet
+        AssertPrinted("csv", console);
+        Assert.Equal(["temp", "rainfall", "humidity"], data.FeatureNames);
+        Assert.Equal(["apples", "oranges"], data.TargetNames);
+        // Its first five rows are the lesson's first half.
+        AssertClose(Inputs(), data.Features[..5], 0);
+        AssertClose(Targets(), data.Targets[..5], 0);
     }
 
     [Fact]
@@ -556,6 +606,224 @@ public class LessonDocTests
         using (Tensor.NoGrad())
         {
             var yields = Model(Tensor.From(new float[,] { { 75, 63, 44 } }));
+            Assert.Equal([1, 2], yields.Shape.ToArray());
+            Assert.False(yields.RequiresGrad);
+        }
+    }
+
+    [Fact]
+    public void Q31_TensorDataset()
+    {
+        using var console = new ConsoleCapture();
+        var data = Csv.Load(DataPath, "apples", "oranges");
+        // begin-snippet: tensor-dataset
+        var inputs = data.Features;                       // all 15 rows: [15, 3]
+        var targets = data.Targets;                       // [15, 2]
+        var dataset = new TensorDataset(inputs, targets); // PyTorch: TensorDataset(inputs, targets)
+        Console.WriteLine($"{dataset.Count} examples");
+        var (x, y) = dataset[0];                          // the first example: its inputs and its targets
+        Console.WriteLine(x);
+        Console.WriteLine(y);
+        // end-snippet
+        AssertPrinted("tensor-dataset", console);
+        for (int i = 0; i < dataset.Count; i++)
+        {
+            var (xi, yi) = dataset[i];
+            AssertClose(inputs[i], xi, 0);
+            AssertClose(targets[i], yi, 0);
+        }
+    }
+
+    [Fact]
+    public void Q32_DataLoader()
+    {
+        using var console = new ConsoleCapture();
+        var (inputs, targets) = AllRows();
+        var dataset = new TensorDataset(inputs, targets);
+        // begin-snippet: data-loader
+        var loader = new DataLoader(dataset, batchSize: 5, shuffle: true, generator: new Generator(7));
+        Console.WriteLine($"{loader.Count} batches of {loader.BatchSize} per epoch");
+        foreach (var (xb, yb) in loader)
+        {
+            Console.WriteLine(xb);   // [5, 3]: five examples' inputs
+            Console.WriteLine(yb);   // [5, 2]: the same five examples' targets
+            break;                   // only the first batch
+        }
+        // end-snippet
+        AssertPrinted("data-loader", console);
+        Assert.Equal(3, loader.Count);
+    }
+
+    [Fact]
+    public void Q33_Batches()
+    {
+        using var console = new ConsoleCapture();
+        var (inputs, targets) = AllRows();
+        var loader = Loader(inputs, targets);
+        // begin-snippet: batches
+        for (int epoch = 1; epoch <= 2; epoch++)
+        {
+            Console.WriteLine($"epoch {epoch}:");
+            foreach (var (xb, yb) in loader)
+                Console.WriteLine($"  temperatures {string.Join(" ", xb[.., 0].ToArray<float>())}, apples {string.Join(" ", yb[.., 0].ToArray<float>())}");
+        }
+        // end-snippet
+        AssertPrinted("batches", console);
+        // Each epoch visits every row once, in a different order, and each row's targets travel with its inputs.
+        var seen = new List<string>();
+        var again = Loader(inputs, targets);   // the same seed: the same two epochs as above
+        for (int epoch = 1; epoch <= 2; epoch++)
+            foreach (var (xb, yb) in again)
+            {
+                Assert.Equal(5, xb.Size(0));
+                for (int i = 0; i < xb.Size(0); i++) seen.Add(string.Join(",", xb[i].ToArray<float>().Concat(yb[i].ToArray<float>())));
+            }
+        var rows = Enumerable.Range(0, 15).Select(i => string.Join(",", inputs[i].ToArray<float>().Concat(targets[i].ToArray<float>()))).Order().ToList();
+        Assert.Equal(rows, seen.Take(15).Order().ToList());
+        Assert.Equal(rows, seen.Skip(15).Order().ToList());
+        Assert.NotEqual(seen.Take(15), seen.Skip(15));
+    }
+
+    [Fact]
+    public void Q36_Linear()
+    {
+        using var console = new ConsoleCapture();
+        var (inputs, _) = AllRows();
+        // begin-snippet: linear
+        var model = new Linear(3, 2, generator: new Generator(42));   // PyTorch: nn.Linear(3, 2)
+        Console.WriteLine(model);
+        var predictions = model.Forward(inputs);    // PyTorch: model(inputs); computes inputs @ Weight.T + Bias
+        Console.WriteLine($"predictions: {predictions.Size(0)} x {predictions.Size(1)}");
+        // end-snippet
+        AssertPrinted("linear", console);
+        AssertClose(inputs.MatMul(model.Weight.T) + model.Bias!, predictions, 1e-6);
+        double bound = 1 / Math.Sqrt(3);
+        Assert.True(model.Weight.Abs().Max().Item() <= bound && model.Bias!.Abs().Max().Item() <= bound);
+    }
+
+    [Fact]
+    public void Q37_LinearParameters()
+    {
+        using var console = new ConsoleCapture();
+        var model = new Linear(3, 2, generator: new Generator(42));
+        // begin-snippet: linear-parameters
+        Console.WriteLine(model.Weight);   // [2, 3]: one row per output, one column per input
+        Console.WriteLine(model.Bias);     // [2]
+        foreach (var (name, parameter) in model.NamedParameters())
+            Console.WriteLine($"{name}: {parameter.Numel()} numbers");
+        // end-snippet
+        AssertPrinted("linear-parameters", console);
+        Assert.Equal([model.Weight, model.Bias!], model.Parameters());
+        Assert.Equal(["weight", "bias"], model.StateDict().Keys);
+    }
+
+    [Fact]
+    public void Q38_Functional()
+    {
+        using var console = new ConsoleCapture();
+        var (inputs, _) = AllRows();
+        var model = new Linear(3, 2, generator: new Generator(42));
+        // begin-snippet: functional
+        var viaModule = model.Forward(inputs);
+        var viaFunction = Functional.Linear(inputs, model.Weight, model.Bias);   // the parameters are arguments
+        Console.WriteLine($"largest difference: {(viaModule - viaFunction).Abs().Max().Item()}");
+        // end-snippet
+        AssertPrinted("functional", console);
+        Assert.Equal(0.0, (viaModule - viaFunction).Abs().Max().Item());
+    }
+
+    [Fact]
+    public void Q39_MseLoss()
+    {
+        using var console = new ConsoleCapture();
+        var (inputs, targets) = AllRows();
+        var model = new Linear(3, 2, generator: new Generator(42));
+        // begin-snippet: mse-loss
+        var loss = Functional.MseLoss(model.Forward(inputs), targets);   // PyTorch: F.mse_loss(model(inputs), targets)
+        Console.WriteLine(loss);
+        Console.WriteLine(Mse(model.Forward(inputs), targets));          // question 13's function
+        // end-snippet
+        AssertPrinted("mse-loss", console);
+        AssertClose(Mse(model.Forward(inputs), targets), loss, 1e-6);
+        AssertClose(loss * targets.Numel(), Functional.MseLoss(model.Forward(inputs), targets, Reduction.Sum), 1e-6);
+    }
+
+    [Fact]
+    public void Q43_Optimizer()
+    {
+        using var console = new ConsoleCapture();
+        var (inputs, targets) = AllRows();
+        var model = new Linear(3, 2, generator: new Generator(42));
+        // begin-snippet: optimizer
+        var opt = new Sgd(model.Parameters(), lr: 1e-5);   // PyTorch: torch.optim.SGD(model.parameters(), lr=1e-5)
+
+        // One step, compared with the hand-written update of question 19:
+        Functional.MseLoss(model.Forward(inputs), targets).Backward();
+        var byHand = model.Weight.Detach() - model.Weight.Grad! * 1e-5;
+        opt.Step();                                          // every parameter: p <- p - lr * p.Grad
+        opt.ZeroGrad();                                      // every parameter: Grad <- null
+        Console.WriteLine($"largest difference from the hand-written step: {(model.Weight.Detach() - byHand).Abs().Max().Item()}");
+        Console.WriteLine($"gradient after ZeroGrad: {model.Weight.Grad?.ToString() ?? "null"}");
+        // end-snippet
+        AssertPrinted("optimizer", console);
+        Assert.Equal(0.0, (model.Weight.Detach() - byHand).Abs().Max().Item());
+    }
+
+    [Fact]
+    public void Q44_Fit()
+    {
+        using var console = new ConsoleCapture();
+        var (inputs, targets) = AllRows();
+        var loader = Loader(inputs, targets);
+        double before = Functional.MseLoss(new Linear(3, 2, generator: new Generator(42)).Forward(inputs), targets).Item();
+        // begin-snippet: fit
+        static void Fit(int epochs, Module<Tensor, Tensor> model, Func<Tensor, Tensor, Tensor> lossFn, Optimizer opt, DataLoader loader)
+        {
+            for (int epoch = 1; epoch <= epochs; epoch++)
+            {
+                double sum = 0;
+                foreach (var (xb, yb) in loader)
+                {
+                    var loss = lossFn(model.Forward(xb), yb);   // 1. predict, 2. measure
+                    loss.Backward();                            // 3. gradients
+                    opt.Step();                                 // 4. step
+                    opt.ZeroGrad();                             // 5. reset
+                    sum += loss.Item() * xb.Size(0);
+                }
+                if (epoch % 10 == 0) Console.WriteLine($"Epoch [{epoch}/{epochs}], Loss: {sum / loader.Dataset.Count:F4}");
+            }
+        }
+
+        var model = new Linear(3, 2, generator: new Generator(42));
+        var opt = new Sgd(model.Parameters(), lr: 1e-5);
+        Fit(100, model, (predictions, targets) => Functional.MseLoss(predictions, targets), opt, loader);
+        // end-snippet
+        AssertPrinted("fit", console);
+        double after = Functional.MseLoss(model.Forward(inputs), targets).Item();
+        Assert.True(after < before / 10, $"{before} -> {after}");
+        // The helper the next answer uses trains exactly this way.
+        AssertClose(TrainedModel(inputs, targets).Weight, model.Weight, 0);
+    }
+
+    [Fact]
+    public void Q45_PredictUnseen()
+    {
+        using var console = new ConsoleCapture();
+        var (inputs, targets) = AllRows();
+        var model = TrainedModel(inputs, targets);
+        // begin-snippet: predict-nn
+        using (Tensor.NoGrad())
+        {
+            Console.WriteLine(model.Forward(inputs[..3]));     // the first three regions
+            Console.WriteLine(targets[..3]);                   // and their actual yields
+            var region = Tensor.From(new float[,] { { 75, 63, 44 } });
+            Console.WriteLine(model.Forward(region));          // a region the model has never seen
+        }
+        // end-snippet
+        AssertPrinted("predict-nn", console);
+        using (Tensor.NoGrad())
+        {
+            var yields = model.Forward(Tensor.From(new float[,] { { 75, 63, 44 } }));
             Assert.Equal([1, 2], yields.Shape.ToArray());
             Assert.False(yields.RequiresGrad);
         }
