@@ -327,17 +327,17 @@ public class LessonDocTests
         var targets = Targets();
         var (w, b) = InitialWeights();
         Tensor Model(Tensor x) => x.MatMul(w.T) + b;
-        var before = Mse(Model(inputs), targets);
-        before.Backward();
+        Mse(Model(inputs), targets).Backward();   // question 14
         // begin-snippet: nudge-one-weight
-        double slope = w.Grad![1, 2].Item();   // dLoss/dw[1,2]: oranges' weight for humidity
-        Console.WriteLine($"dLoss/dw[1,2] = {slope:F1}, loss = {before.Item():F1}");
+        double slope = w.Grad![1, 2].Item();   // dLoss/dw[1,2], oranges' weight for humidity, from question 14
+        double before = Mse(Model(inputs), targets).Item();
+        Console.WriteLine($"dLoss/dw[1,2] = {slope:F1}, loss = {before:F1}");
         foreach (double step in new[] { +0.01, -0.01 })
         {
             using (Tensor.NoGrad()) w[1, 2].AddInPlace(step);
             double after = Mse(Model(inputs), targets).Item();
             using (Tensor.NoGrad()) w[1, 2].SubInPlace(step);   // put it back
-            Console.WriteLine($"w[1,2] {step:+0.00;-0.00}: the loss changes by {after - before.Item():F1}; slope x step = {slope * step:F1}");
+            Console.WriteLine($"w[1,2] {step:+0.00;-0.00}: the loss changes by {after - before:F1}; slope x step = {slope * step:F1}");
         }
         // end-snippet
         AssertPrinted("nudge-one-weight", console);
@@ -351,9 +351,9 @@ public class LessonDocTests
             w[1, 2].SubInPlace(delta);
             return l;
         }
-        Assert.True(Loss(0.01) < before.Item() && Loss(-0.01) > before.Item());
+        Assert.True(Loss(0.01) < before && Loss(-0.01) > before);
         // The first-order prediction, slope x step, is accurate to 1% for a step this small.
-        Assert.True(Math.Abs((Loss(0.01) - before.Item()) / (0.01 * slope) - 1) < 0.01);
+        Assert.True(Math.Abs((Loss(0.01) - before) / (0.01 * slope) - 1) < 0.01);
     }
 
     [Fact]
@@ -398,9 +398,9 @@ public class LessonDocTests
         var (w, b) = InitialWeights();
         Tensor Model(Tensor x) => x.MatMul(w.T) + b;
         var w0 = w.Detach().Clone();
-        double first = 0, last = 0;
         // begin-snippet: notebook-update
         const double learningRate = 3e-5;
+        double first = 0, last = 0;
         for (int epoch = 0; epoch < 100; epoch++)
         {
             var loss = Mse(Model(inputs), targets);
@@ -443,10 +443,10 @@ public class LessonDocTests
         {
             w.SubInPlace(0.001);                    // allowed: not recorded
             var predictions = Model(inputs);        // not recorded either: no graph is kept
-            Console.WriteLine($"{predictions.RequiresGrad} {predictions.GradFn is null}");
+            Console.WriteLine($"requires grad: {predictions.RequiresGrad}, recorded: {predictions.GradFn is not null}");
         }
         var stepped = w - 0.001;                    // out of place, with grad on: a new, recorded tensor
-        Console.WriteLine($"{stepped.IsLeaf} {stepped.GradFn}");
+        Console.WriteLine($"leaf: {stepped.IsLeaf}, recorded as: {stepped.GradFn}");
         // end-snippet
         AssertPrinted("no-grad", console);
         Assert.False(stepped.IsLeaf);
@@ -520,7 +520,9 @@ public class LessonDocTests
         // begin-snippet: learning-rates
         foreach (double lr in new[] { 1e-6, 1e-5, 1e-4, 2e-4 })
         {
-            var (w, b) = InitialWeights();              // the same start for each run
+            var generator = new Generator(42);          // the same start as question 7 for each run
+            var w = Tensor.RandN([2, 3], requiresGrad: true, generator: generator);
+            var b = Tensor.RandN([2], requiresGrad: true, generator: generator);
             double loss = 0;
             for (int epoch = 0; epoch < 100; epoch++)
             {
@@ -555,7 +557,9 @@ public class LessonDocTests
         var mean = inputs.Mean(0);                      // per column: [3]
         var std = inputs.Std(0);
         var scaled = (inputs - mean) / std;             // every column now has mean 0 and standard deviation 1
-        var (w, b) = InitialWeights();
+        var generator = new Generator(42);              // the same start as question 7
+        var w = Tensor.RandN([2, 3], requiresGrad: true, generator: generator);
+        var b = Tensor.RandN([2], requiresGrad: true, generator: generator);
         const double lr = 0.5;                          // 50,000 times the raw inputs' rate, and stable
         for (int epoch = 0; epoch < 100; epoch++)
         {
