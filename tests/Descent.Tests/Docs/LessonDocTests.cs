@@ -577,6 +577,10 @@ public class LessonDocTests
         }
         // end-snippet
         AssertPrinted("standardize", console);
+        // One mean and one standard deviation per column, and the scaled columns are standard.
+        Assert.Equal([3], std.Shape.ToArray());
+        AssertClose(Tensor.Zeros(3), scaled.Mean(0), 1e-5);
+        AssertClose(Tensor.Ones(3), scaled.Std(0), 1e-5);
         // Within 5% of the least-squares optimum of these 5 rows, 0.4831 (numpy's lstsq in float64), and never below it.
         Assert.InRange(losses[^1], 0.4831 * 0.999, 0.4831 * 1.05);
     }
