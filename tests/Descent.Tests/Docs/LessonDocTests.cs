@@ -1,3 +1,5 @@
+// Longer than the usual ~400 lines on purpose: one test per answer of docs/lesson.md, in the document's order,
+// so that a reader can find the code of any question next to its neighbours.
 using Descent.Data;
 using Descent.IO;
 using Descent.NN;
