@@ -67,11 +67,12 @@ public sealed partial class Tensor
     /// <summary>The storage's version counter: it grows with every in-place change (PyTorch's <c>_version</c>).</summary>
     public int Version => Storage.Version;
 
-    /// <summary>True when the elements lie in the storage in row-major order without gaps.</summary>
+    /// <summary>True when the elements lie in the storage in row-major order without gaps (always for an empty tensor, as PyTorch).</summary>
     public bool IsContiguous
     {
         get
         {
+            if (Count == 0) return true;
             int expected = 1;
             for (int i = ShapeArray.Length - 1; i >= 0; i--)
             {
