@@ -9,6 +9,8 @@ public sealed partial class Tensor
     {
         if (Count != 1)
             throw new InvalidOperationException($"Item: only a tensor with one element can be converted to a number, but this one has shape {Shapes.Format(Shape)} ({Count} elements)");
+        // int64 values beyond 2^53 do not survive a trip through double.
+        if (DType == DType.Int64 && typeof(T) == typeof(long)) return (T)(object)Data<long>()[Offset];
         var v = ValueAt(Offset);
         if (typeof(T) == typeof(float)) return (T)(object)(float)v;
         if (typeof(T) == typeof(double)) return (T)(object)v;

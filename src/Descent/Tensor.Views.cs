@@ -134,16 +134,17 @@ public sealed partial class Tensor
         if (indices.Length > Dim)
             throw new ArgumentOutOfRangeException(nameof(indices), $"Index: {indices.Length} indices for a tensor of {Dim} dims (shape {Shapes.Format(Shape)})");
         var r = this;
-        int dim = 0;
-        foreach (var ix in indices)
+        int dim = 0; // the dim of r that the next index applies to; index k names dim k of this tensor
+        for (int k = 0; k < indices.Length; k++)
         {
+            var ix = indices[k];
             int size = r.ShapeArray[dim];
             if (ix.Range is { } range)
             {
                 int start = range.Start.IsFromEnd ? size - range.Start.Value : range.Start.Value;
                 int end = range.End.IsFromEnd ? size - range.End.Value : range.End.Value;
                 if (start < 0 || end > size || start > end)
-                    throw new ArgumentOutOfRangeException(nameof(indices), $"Index: range {range} is out of bounds for dim {dim} of size {size}");
+                    throw new ArgumentOutOfRangeException(nameof(indices), $"Index: range {range} is out of bounds for dim {k} of size {size}");
                 r = r.Narrow(dim, start, end - start);
                 dim++;
             }
@@ -152,7 +153,7 @@ public sealed partial class Tensor
                 var at = ix.At;
                 int i = at.IsFromEnd ? size - at.Value : at.Value;
                 if (i < 0 || i >= size)
-                    throw new ArgumentOutOfRangeException(nameof(indices), $"Index: index {at} is out of range for dim {dim} of size {size}");
+                    throw new ArgumentOutOfRangeException(nameof(indices), $"Index: index {at} is out of range for dim {k} of size {size}");
                 r = r.Select(dim, i);
             }
         }
