@@ -205,6 +205,8 @@ public sealed partial class Tensor
         {
             var batchA = a.ShapeArray[..^2];
             var batchB = b.ShapeArray[..^2];
+            if (!Shapes.CanBroadcast(batchA, batchB))
+                throw new ShapeMismatchException($"MatMul: cannot multiply {Shapes.Times(Shape)} by {Shapes.Times(other.Shape)}: batch dims {Shapes.Format(batchA)} and {Shapes.Format(batchB)} do not broadcast");
             var batch = Shapes.Broadcast(batchA, batchB, "MatMul");
             int n = Shapes.Numel(batch);
             var a3 = a.Expand([.. batch, a.Size(-2), a.Size(-1)]).Reshape(n, a.Size(-2), a.Size(-1));

@@ -100,6 +100,7 @@ internal static class Unary
 
     private static void Run<T, TOp>(Tensor x, Tensor d) where T : unmanaged, INumber<T> where TOp : struct, IUnaryOp
     {
+        if (d.Count == 0) return; // some TensorPrimitives methods refuse empty spans
         if (d.Count < Strided.ParallelThreshold)
         {
             TOp.Apply<T>(x.Span<T>(), d.Span<T>());

@@ -149,6 +149,7 @@ internal sealed class NarrowBackward(int[] inputShape, int dim, int start) : Nod
 {
     public static Tensor Forward(Tensor x, int dim, int start, int length)
     {
+        if (x.Dim == 0) throw new ShapeMismatchException("Narrow: a zero-dim tensor has no dim to narrow");
         dim = Shapes.Dim(dim, x.Dim, "Narrow");
         int size = x.ShapeArray[dim];
         if (start < 0 || length < 0 || start > size || start + length > size)
