@@ -5,6 +5,8 @@ namespace Descent;
 public sealed partial class Tensor
 {
     /// <summary>The value of a one-element tensor as <typeparamref name="T"/> (PyTorch's <c>item()</c>), converting from the tensor's dtype.</summary>
+    /// <exception cref="InvalidOperationException">The tensor does not have exactly one element.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not float, double, long, int or bool.</exception>
     public T Item<T>() where T : unmanaged
     {
         if (Count != 1)
@@ -24,6 +26,7 @@ public sealed partial class Tensor
     public double Item() => Item<double>();
 
     /// <summary>The elements in row-major order as a flat array of <typeparamref name="T"/>, which must match the dtype.</summary>
+    /// <exception cref="DTypeMismatchException"><typeparamref name="T"/> is not the element type of this tensor's dtype.</exception>
     public T[] ToArray<T>() where T : unmanaged
     {
         if (DTypeExtensions.Of<T>() != DType)

@@ -6,6 +6,10 @@ namespace Descent;
 
 // In-place operations: PyTorch's trailing underscore (sub_, zero_) is the suffix InPlace here (SubInPlace,
 // ZeroInPlace). Each bumps the storage's version counter, so autograd can tell when a saved tensor changed.
+// Each throws InvalidOperationException on a leaf that requires grad (or a view of one) outside NoGrad, and on
+// an expanded tensor; NotSupportedException on a view whose change would have to be recorded; and
+// ShapeMismatchException/DTypeMismatchException when the other operand does not fit this tensor
+// (see docs/notes/autograd-engine.md).
 public sealed partial class Tensor
 {
     /// <summary><c>this += alpha * other</c> in place (PyTorch's <c>add_</c>). Returns this tensor.</summary>

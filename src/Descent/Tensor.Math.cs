@@ -188,6 +188,9 @@ public sealed partial class Tensor
     /// gains and then loses a dim, and leading batch dims broadcast.
     /// Shape: (..., n, k) @ (..., k, m) → (..., n, m).
     /// </summary>
+    /// <exception cref="ShapeMismatchException">The inner sizes differ or the batch dims do not broadcast:
+    /// <c>MatMul: cannot multiply 5x3 by 2x3</c>.</exception>
+    /// <exception cref="DTypeMismatchException">The operands have different dtypes, or are bool.</exception>
     public Tensor MatMul(Tensor other)
     {
         var a = this;

@@ -47,6 +47,8 @@ public sealed partial class Tensor
     public Tensor Reshape(params int[] shape) => ViewBackward.Forward(this, shape, "Reshape");
 
     /// <summary>The same elements in a new shape, always a view; throws when the layout needs a copy (use <see cref="Reshape"/>).</summary>
+    /// <exception cref="InvalidOperationException">No strides give the new shape over this tensor's memory.</exception>
+    /// <exception cref="ShapeMismatchException">The new shape holds a different number of elements.</exception>
     public Tensor View(params int[] shape)
     {
         var r = ViewBackward.Forward(this, shape, "View");
@@ -120,8 +122,10 @@ public sealed partial class Tensor
     /// <summary>
     /// Indexing with whole numbers, <see cref="Index"/> (<c>^1</c>) and ranges (<c>1..3</c>, <c>..</c>), one per
     /// leading dim: <c>x[0]</c> is the first row, <c>x[.., 1..]</c> drops the first column. Always a view; the setter
-    /// copies into it.
+    /// copies into it. A negative whole number counts from the end, as in PyTorch (<c>x[-1]</c> is <c>x[^1]</c>).
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index or range falls outside its dim; the message names the
+    /// dim and its size.</exception>
     [System.Runtime.CompilerServices.IndexerName("Slice")]
     public Tensor this[params TensorIndex[] indices]
     {
