@@ -42,6 +42,61 @@ public class CreationTests
         Assert.Equal(0, empty.Count);
     }
 
+    public static TheoryData<string, int> TypesAndRanks()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var type in new[] { "float", "double", "long", "int", "bool" })
+            for (int rank = 1; rank <= 4; rank++) data.Add(type, rank);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(TypesAndRanks))]
+    public void FromEveryElementTypeAtEveryRank(string type, int rank)
+    {
+        var elementType = type switch
+        {
+            "float" => typeof(float),
+            "double" => typeof(double),
+            "long" => typeof(long),
+            "int" => typeof(int),
+            _ => typeof(bool),
+        };
+        var lengths = new[] { 2, 3, 1, 2 }[..rank];
+        var array = Array.CreateInstance(elementType, lengths);
+        int n = array.Length, k = 0;
+        var index = new int[rank];
+        var expected = new List<double>();
+        for (int p = 0; p < n; p++)
+        {
+            int rem = p;
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                index[d] = rem % lengths[d];
+                rem /= lengths[d];
+            }
+            double v = type == "bool" ? k++ % 2 : (k++ - 3) * 1.5;
+            object boxed = type switch
+            {
+                "float" => (float)v,
+                "double" => v,
+                "long" => (long)v,
+                "int" => (int)v,
+                _ => v != 0,
+            };
+            array.SetValue(boxed, index);
+            expected.Add(type is "long" or "int" ? (long)v : v);
+        }
+        var t = Tensor.From(array);
+        Assert.Equal(lengths, t.Shape.ToArray());
+        Assert.Equal(type switch { "float" => DType.Float32, "double" => DType.Float64, "bool" => DType.Bool, _ => DType.Int64 }, t.DType);
+        Assert.Equal(expected, Enumerable.Range(0, n).Select(i => t.Reshape(-1)[i].Item()));
+        var back = t.ToArray();
+        Assert.Equal(rank, back.Rank);
+        if (type != "int") Assert.Equal(array, back); // int arrays come back as long, the dtype's element type
+        else Assert.Equal(array.Cast<int>().Select(v => (long)v), back.Cast<long>());
+    }
+
     [Fact]
     public void ZeroDimTensorsHoldOneNumber()
     {
