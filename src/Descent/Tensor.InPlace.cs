@@ -85,10 +85,10 @@ public sealed partial class Tensor
         {
             // Recorded in-place op: compute out of place, write the result here and take over its history.
             // Mul and Div save their operands for backward, and the write below changes this storage, so they
-            // get a copy of it (PyTorch saves the original self for mul_ and div_ the same way).
+            // get a copy of it (PyTorch saves the original self for mul_ and div_ the same way). An operand that
+            // is this very tensor is not copied: backward then fails on its version, as PyTorch's does.
             bool saves = typeof(TOp) == typeof(MulOp) || typeof(TOp) == typeof(DivOp);
             var self = saves ? Clone() : this;
-            if (saves && ReferenceEquals(other.Storage, Storage)) other = other.Clone();
             Tensor r = typeof(TOp) == typeof(AddOp) ? self + other
                 : typeof(TOp) == typeof(SubOp) ? self - other
                 : typeof(TOp) == typeof(MulOp) ? self * other : self / other;

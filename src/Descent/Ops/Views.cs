@@ -156,9 +156,7 @@ internal sealed class NarrowBackward(int[] inputShape, int dim, int start) : Nod
             throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: range {start}..{start + length} is out of bounds for dim {dim} of size {size}");
         var shape = (int[])x.ShapeArray.Clone();
         shape[dim] = length;
-        // An empty result keeps the input's offset, so that no view ever starts past the end of its storage.
-        int offset = Shapes.Numel(shape) == 0 ? x.Offset : x.Offset + start * x.StridesArray[dim];
-        var r = new Tensor(x.Storage, shape, x.StridesArray, offset).AsViewOf(x);
+        var r = new Tensor(x.Storage, shape, x.StridesArray, x.Offset + start * x.StridesArray[dim]).AsViewOf(x);
         return GradMode.Records(x) ? new NarrowBackward(x.ShapeArray, dim, start).Attach(r, x) : r;
     }
 
