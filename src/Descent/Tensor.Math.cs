@@ -42,12 +42,8 @@ public sealed partial class Tensor
     /// <summary>Elementwise negation.</summary>
     public Tensor Neg() => NegBackward.Forward(this);
 
-    /// <summary>Elementwise sign: -1, 0 or 1 (not differentiable: its gradient is zero).</summary>
-    public Tensor Sign()
-    {
-        using var _ = GradMode.Set(false);
-        return Elementwise.Unary<Kernels.SignOp>(this);
-    }
+    /// <summary>Elementwise sign: -1, 0 or 1; its gradient is zero everywhere, as in PyTorch.</summary>
+    public Tensor Sign() => SignBackward.Forward(this);
 
     /// <summary>Elementwise clamp into [min, max]; either bound may be null (PyTorch's <c>clamp</c>).</summary>
     public Tensor Clamp(double? min = null, double? max = null) => ClampBackward.Forward(this, min, max);
