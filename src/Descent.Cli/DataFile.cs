@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Descent.IO;
 
 namespace Descent.Cli;
@@ -20,7 +21,8 @@ internal static class DataFile
         }
         catch (CsvFormatException e)
         {
-            throw new CliException(e.Message);
+            // The library's advice names its own option; the command has no such switch, so leave it out.
+            throw new CliException(Regex.Replace(e.Message, @" \(set AllowNonFinite[^)]*\)", ""));
         }
         if (data.FeatureNames.Count == 0)
             throw new CliException($"{path}: no feature columns are left once the targets ({string.Join(", ", targets)}) are taken out; the model needs at least one input");

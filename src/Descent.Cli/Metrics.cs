@@ -1,6 +1,7 @@
 namespace Descent.Cli;
 
 /// <summary>Regression metrics of one target column, computed in float64.</summary>
+/// <param name="Target">The target column name.</param>
 /// <param name="Mse">Mean squared error.</param>
 /// <param name="Rmse">Root mean squared error, in the target's units.</param>
 /// <param name="Mae">Mean absolute error.</param>

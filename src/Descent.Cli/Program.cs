@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Text.RegularExpressions;
 using Descent.Cli.Commands;
 
 namespace Descent.Cli;
@@ -36,7 +38,10 @@ public static class Program
         if (parsed.Errors.Count > 0)
         {
             var command = CommandPath(parsed.CommandResult.Command);
-            console.WriteError($"{parsed.Errors[0].Message} (see '{command} --help')");
+            // An unknown word explains a missing command or option better than the complaint that it is missing.
+            var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+            var option = error.SymbolResult is OptionResult o ? o.Option.Name + ": " : "";
+            console.WriteError($"{option}{Regex.Replace(error.Message, @"\s+", " ")} (see '{command} --help')");
             return ExitCodes.Usage;
         }
         try

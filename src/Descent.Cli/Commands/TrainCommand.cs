@@ -20,8 +20,14 @@ internal static class TrainCommand
     public const double DefaultLr = 0.1;
     public const string DefaultOptimizer = "adam";
 
-    /// <summary>Called after every batch with its number in the epoch; tests use it to stand in for Ctrl-C.</summary>
-    internal static Action<int>? AfterBatch { get; set; }
+    private static readonly AsyncLocal<Action<int>?> _afterBatch = new();
+
+    /// <summary>Called after every batch with its number in the epoch, in this async flow only; tests use it to stand in for Ctrl-C.</summary>
+    internal static Action<int>? AfterBatch
+    {
+        get => _afterBatch.Value;
+        set => _afterBatch.Value = value;
+    }
 
     public static Command Create(CliConsole console)
     {
