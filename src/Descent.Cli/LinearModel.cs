@@ -45,8 +45,18 @@ internal sealed class LinearModel
     /// <summary>The bias as the float32 tensor that is saved and used for predictions.</summary>
     public Tensor BiasTensor() => Tensor.From(Bias).To(DType.Float32);
 
-    /// <summary>Predictions <c>x @ weight.T + bias</c> in float32, as PyTorch's <c>nn.Linear</c> loaded from the file computes them. Shape: [rows, targets].</summary>
-    public Tensor Predict(Tensor features) => features.To(DType.Float32).MatMul(WeightTensor().T) + BiasTensor();
+    /// <summary>
+    /// Predictions <c>x @ weight.T + bias</c> of the float32 model on float32 inputs, as PyTorch's <c>nn.Linear</c>
+    /// loaded from the file computes them, but summed in float64 and rounded once: the correctly rounded value, which
+    /// any float32 implementation matches to within its own rounding. Shape: [rows, targets].
+    /// </summary>
+    public Tensor Predict(Tensor features)
+    {
+        var x = features.To(DType.Float32).To(DType.Float64);
+        var w = WeightTensor().To(DType.Float64);
+        var b = BiasTensor().To(DType.Float64);
+        return (x.MatMul(w.T) + b).To(DType.Float32);
+    }
 
     /// <summary>Writes the model atomically: a failed or interrupted write leaves no partial file.</summary>
     public void Save(string path, IReadOnlyDictionary<string, string> extraMetadata)

@@ -83,11 +83,14 @@ public sealed class SolvePredictEvaluateTests : IDisposable
         Assert.Equal("apples,oranges", lines[0]);
         Assert.Equal(3, lines.Length);
 
+        // The saved float32 weights applied to float32 inputs, summed exactly and rounded once.
         var model = Safetensors.Load(save);
-        var x = Tensor.From(new float[,] { { 75, 63, 44 }, { 73, 67, 43 } });
-        var expected = (x.MatMul(model["weight"].T) + model["bias"]).ToArray<float>();
+        var x = Tensor.From(new double[,] { { 75, 63, 44 }, { 73, 67, 43 } });
+        var expected = (x.MatMul(model["weight"].To(DType.Float64).T) + model["bias"].To(DType.Float64)).To(DType.Float32).ToArray<float>();
         var got = lines.Skip(1).SelectMany(l => l.Split(',')).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(expected, got);
+        var float32 = (x.To(DType.Float32).MatMul(model["weight"].T) + model["bias"]).ToArray<float>();
+        for (int i = 0; i < got.Length; i++) Assert.True(MathF.Abs(got[i] - float32[i]) <= 2 * MathF.BitIncrement(MathF.Abs(got[i])) - 2 * MathF.Abs(got[i]), $"{got[i]} vs float32 {float32[i]}");
         Assert.InRange(got[0], 53, 55); // the lesson's unseen region: about 53.8 tons of apples
 
         var output = _folder.File("predictions.csv");
