@@ -57,7 +57,8 @@ internal static class Trainer
             : new Adam(model.Parameters(), s.Lr, weightDecay: s.WeightDecay);
         int rows = xs.Size(0);
         int batchSize = Math.Min(s.BatchSize ?? rows, rows);
-        var loader = new DataLoader(new TensorDataset(xs, ys), batchSize, shuffle: s.Shuffle, generator: generator);
+        // One batch of all rows gives the same gradient in any order: shuffling it would only cost a gather per epoch.
+        var loader = new DataLoader(new TensorDataset(xs, ys), batchSize, shuffle: s.Shuffle && batchSize < rows, generator: generator);
 
         var losses = new List<double>();
         var valLosses = val is null ? null : new List<double>();
