@@ -1,0 +1,162 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace Descent.IO;
+
+/// <summary>How elements are stored in a file: the file's element type, which may be wider or narrower than the tensor's.</summary>
+internal enum StoredType
+{
+    Float32,
+    Float64,
+    Int64,
+    /// <summary>32-bit integers, read into <see cref="DType.Int64"/> tensors.</summary>
+    Int32,
+    Bool,
+}
+
+/// <summary>Moves tensor elements between streams and storage, in either byte order.</summary>
+internal static class TensorBytes
+{
+    public static int Size(this StoredType type) => type switch
+    {
+        StoredType.Float32 or StoredType.Int32 => 4,
+        StoredType.Float64 or StoredType.Int64 => 8,
+        _ => 1,
+    };
+
+    public static DType DType(this StoredType type) => type switch
+    {
+        StoredType.Float32 => Descent.DType.Float32,
+        StoredType.Float64 => Descent.DType.Float64,
+        StoredType.Int64 or StoredType.Int32 => Descent.DType.Int64,
+        _ => Descent.DType.Bool,
+    };
+
+    public static StoredType Stored(this DType dtype) => dtype switch
+    {
+        Descent.DType.Float32 => StoredType.Float32,
+        Descent.DType.Float64 => StoredType.Float64,
+        Descent.DType.Int64 => StoredType.Int64,
+        _ => StoredType.Bool,
+    };
+
+    /// <summary>
+    /// Reads a tensor of <paramref name="shape"/> whose elements follow in the stream as <paramref name="type"/>.
+    /// The caller has checked that the stream holds the bytes; a short stream still ends in <see cref="EndOfStreamException"/>.
+    /// </summary>
+    public static Tensor Read(Stream stream, StoredType type, bool bigEndian, int[] shape)
+    {
+        var t = Tensor.Empty(shape, type.DType());
+        bool swap = bigEndian == BitConverter.IsLittleEndian;
+        switch (type)
+        {
+            case StoredType.Float32:
+                ReadSwapped(stream, MemoryMarshal.Cast<float, int>(t.Span<float>()), swap);
+                break;
+            case StoredType.Float64:
+                ReadSwapped(stream, MemoryMarshal.Cast<double, long>(t.Span<double>()), swap);
+                break;
+            case StoredType.Int64:
+                ReadSwapped(stream, t.Span<long>(), swap);
+                break;
+            case StoredType.Int32:
+                {
+                    var wide = t.Span<long>();
+                    var narrow = new int[wide.Length];
+                    ReadSwapped(stream, narrow.AsSpan(), swap);
+                    for (int i = 0; i < narrow.Length; i++) wide[i] = narrow[i];
+                    break;
+                }
+            default:
+                {
+                    var bytes = MemoryMarshal.AsBytes(t.Span<bool>());
+                    stream.ReadExactly(bytes);
+                    // Any non-zero byte is true; storing it as 1 keeps .NET's bool comparisons well-defined.
+                    foreach (ref var b in bytes) b = b == 0 ? (byte)0 : (byte)1;
+                    break;
+                }
+        }
+        return t;
+    }
+
+    private static void ReadSwapped<T>(Stream stream, Span<T> span, bool swap) where T : unmanaged
+    {
+        stream.ReadExactly(MemoryMarshal.AsBytes(span));
+        if (!swap) return;
+        if (typeof(T) == typeof(int)) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<T, int>(span), MemoryMarshal.Cast<T, int>(span));
+        else BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<T, long>(span), MemoryMarshal.Cast<T, long>(span));
+    }
+
+    /// <summary>The number of bytes <paramref name="t"/>'s elements take in a file.</summary>
+    public static long ByteCount(Tensor t) => (long)t.Count * t.DType.ElementSize();
+
+    /// <summary>Writes the elements of <paramref name="t"/> in row-major order, little-endian, bools as 0 or 1.</summary>
+    public static void WriteLittleEndian(Stream stream, Tensor t)
+    {
+        var c = t.Detach().Contiguous();
+        ReadOnlySpan<byte> bytes = c.DType switch
+        {
+            Descent.DType.Float32 => MemoryMarshal.AsBytes(c.Span<float>()),
+            Descent.DType.Float64 => MemoryMarshal.AsBytes(c.Span<double>()),
+            Descent.DType.Int64 => MemoryMarshal.AsBytes(c.Span<long>()),
+            _ => MemoryMarshal.AsBytes(c.Span<bool>()),
+        };
+        int size = c.DType.ElementSize();
+        if (BitConverter.IsLittleEndian || size == 1)
+        {
+            stream.Write(bytes);
+            return;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            for (int start = 0; start < bytes.Length; start += buffer.Length)
+            {
+                var chunk = buffer.AsSpan(0, Math.Min(buffer.Length, bytes.Length - start));
+                bytes.Slice(start, chunk.Length).CopyTo(chunk);
+                if (size == 4) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, int>(chunk), MemoryMarshal.Cast<byte, int>(chunk));
+                else BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, long>(chunk), MemoryMarshal.Cast<byte, long>(chunk));
+                stream.Write(chunk);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Checks a shape read from a file: every dimension fits a Descent tensor and the element count neither
+    /// overflows nor exceeds what one .NET array holds. Returns null when fine, otherwise the problem.
+    /// </summary>
+    public static string? CheckShape(ReadOnlySpan<ulong> dims, out int[] shape, out long numel)
+    {
+        shape = [];
+        numel = 0;
+        if (dims.Length > MaxRank)
+            return $"has {dims.Length} dimensions; at most {MaxRank} are supported";
+        var result = new int[dims.Length];
+        ulong n = 1;
+        bool overflow = false;
+        for (int i = 0; i < dims.Length; i++)
+        {
+            if (dims[i] > int.MaxValue)
+                return $"has dimension {i} of size {dims[i]}, more than a tensor dimension can hold ({int.MaxValue})";
+            result[i] = (int)dims[i];
+            if (!overflow && n != 0 && dims[i] > ulong.MaxValue / n) overflow = true;
+            else n *= dims[i];
+        }
+        // A zero anywhere makes an empty tensor, even if the other dimensions would overflow.
+        if (result.Contains(0)) n = 0;
+        else if (overflow) return $"has shape {Shapes.Format(result)} whose element count overflows";
+        if (n > (ulong)Array.MaxLength)
+            return $"has shape {Shapes.Format(result)} with {n} elements, more than a tensor can hold ({Array.MaxLength})";
+        shape = result;
+        numel = (long)n;
+        return null;
+    }
+
+    /// <summary>The most dimensions a tensor read from a file may have (NumPy 2 allows 64).</summary>
+    public const int MaxRank = 64;
+}

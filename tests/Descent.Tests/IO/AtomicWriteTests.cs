@@ -1,0 +1,100 @@
+using Descent.IO;
+using Xunit;
+
+namespace Descent.Tests.IO;
+
+public class AtomicWriteTests
+{
+    private static readonly byte[] Original = "the previous, complete file"u8.ToArray();
+
+    private static (TempDir Dir, string Path) Existing(string name)
+    {
+        var dir = TempDir.Create();
+        var path = Path.Combine(dir.Path, name);
+        File.WriteAllBytes(path, Original);
+        return (dir, path);
+    }
+
+    private static void AssertUntouchedAndNoTempLeft(TempDir dir, string path)
+    {
+        Assert.Equal(Original, File.ReadAllBytes(path));
+        Assert.Equal([Path.GetFileName(path)], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void AWriterThatFailsHalfwayLeavesTheOldFileAndNoTemporaryFile()
+    {
+        var (dir, path) = Existing("model.bin");
+        using var _ = dir;
+        var e = Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, s =>
+        {
+            s.Write(new byte[100_000]);
+            throw new InvalidOperationException("disk on fire");
+        }));
+        Assert.Equal("disk on fire", e.Message);
+        AssertUntouchedAndNoTempLeft(dir, path);
+    }
+
+    [Fact]
+    public void NpzSaveThatFailsMidArchiveLeavesTheOldFile()
+    {
+        var (dir, path) = Existing("arrays.npz");
+        using var _ = dir;
+        Assert.Throws<InvalidOperationException>(() => Npz.Save(path, new ThrowingDictionary(), compress: true));
+        AssertUntouchedAndNoTempLeft(dir, path);
+    }
+
+    [Fact]
+    public void InvalidArgumentsFailBeforeAnyFileIsTouched()
+    {
+        var (dir, path) = Existing("model.safetensors");
+        using var _ = dir;
+        Assert.Throws<ArgumentException>(() => Safetensors.Save(path, new Dictionary<string, Tensor> { ["w"] = null! }));
+        Assert.Throws<ArgumentException>(() => Safetensors.Save(path, new Dictionary<string, Tensor> { ["__metadata__"] = Tensor.Ones(1) }));
+        AssertUntouchedAndNoTempLeft(dir, path);
+    }
+
+    [Fact]
+    public void AnUnwritableTargetFailsAndLeavesNoTemporaryFile()
+    {
+        using var dir = TempDir.Create();
+        var target = Path.Combine(dir.Path, "taken");
+        Directory.CreateDirectory(target);
+        File.WriteAllBytes(Path.Combine(target, "inside"), Original);
+        var tensors = IOFixtures.Sample();
+        Assert.ThrowsAny<IOException>(() => Safetensors.Save(target, tensors));
+        Assert.ThrowsAny<IOException>(() => Npy.Save(target, tensors["weight"]));
+        Assert.ThrowsAny<IOException>(() => Npz.Save(target, tensors));
+        Assert.Equal(["taken"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName));
+        Assert.Equal(Original, File.ReadAllBytes(Path.Combine(target, "inside")));
+        Assert.Throws<DirectoryNotFoundException>(() => Npy.Save(Path.Combine(dir.Path, "missing", "x.npy"), tensors["weight"]));
+    }
+
+    [Fact]
+    public void ASuccessfulSaveReplacesTheOldFileWhole()
+    {
+        var (dir, path) = Existing("model.safetensors");
+        using var _ = dir;
+        Safetensors.Save(path, IOFixtures.Sample());
+        Assert.Equal(Safetensors.Serialize(IOFixtures.Sample()), File.ReadAllBytes(path));
+        Assert.Single(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    /// <summary>Yields one tensor, then fails, as a lazily computed state dict might.</summary>
+    private sealed class ThrowingDictionary : IReadOnlyDictionary<string, Tensor>
+    {
+        public Tensor this[string key] => throw new KeyNotFoundException();
+        public IEnumerable<string> Keys => ["a", "b"];
+        public IEnumerable<Tensor> Values => throw new InvalidOperationException("unreachable");
+        public int Count => 2;
+        public bool ContainsKey(string key) => false;
+        public bool TryGetValue(string key, out Tensor value) => throw new KeyNotFoundException();
+        public IEnumerator<KeyValuePair<string, Tensor>> GetEnumerator()
+        {
+            yield return new("a", Tensor.Ones(1000));
+            throw new InvalidOperationException("the second tensor could not be computed");
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}

@@ -1,0 +1,102 @@
+using System.IO.Compression;
+using Descent.IO;
+using Xunit;
+
+namespace Descent.Tests.IO;
+
+public class NpzTests
+{
+    [Theory]
+    [InlineData("arrays.npz")]
+    [InlineData("arrays_compressed.npz")]
+    public void ReadsNumPysSavezAndSavezCompressedExactly(string file)
+    {
+        var arrays = Npz.Load(IOFixtures.PathOf(file));
+        var expected = IOFixtures.Where(e => e.File == file).ToList();
+        Assert.Equal(expected.Select(e => e.Key!).Order(StringComparer.Ordinal), arrays.Keys);
+        foreach (var e in expected) IOFixtures.AssertExact(e, arrays[e.Key!]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RoundTripsThroughStoredAndDeflatedArchives(bool compress)
+    {
+        using var dir = TempDir.Create();
+        var path = Path.Combine(dir.Path, "arrays.npz");
+        var tensors = IOFixtures.Sample();
+        Npz.Save(path, tensors, compress);
+        var back = Npz.Load(path);
+        Assert.Equal(tensors.Keys.Order(StringComparer.Ordinal), back.Keys);
+        foreach (var (name, t) in tensors) IOFixtures.AssertSameTensor(t, back[name]);
+
+        using var zip = ZipFile.OpenRead(path);
+        Assert.Equal(tensors.Keys.Select(k => k + ".npy").Order(), zip.Entries.Select(e => e.FullName).Order());
+        var cube = zip.GetEntry("cube.npy")!;
+        if (compress) Assert.True(cube.CompressedLength < cube.Length);
+        else Assert.Equal(cube.Length, cube.CompressedLength);
+    }
+
+    private static byte[] Zip(params (string Name, byte[] Data)[] members)
+    {
+        var memory = new MemoryStream();
+        using (var zip = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, data) in members)
+            {
+                using var s = zip.CreateEntry(name).Open();
+                s.Write(data);
+            }
+        }
+        return memory.ToArray();
+    }
+
+    private static byte[] NpyOf(Tensor t)
+    {
+        var s = new MemoryStream();
+        Npy.Save(s, t);
+        return s.ToArray();
+    }
+
+    [Fact]
+    public void HostileArchivesAreRejectedNamingTheArchiveAndMember()
+    {
+        var good = NpyOf(Tensor.Ones(2));
+        var cases = new (byte[] File, string Message)[]
+        {
+            ([], "not a readable zip archive"),
+            ("this is not a zip file at all"u8.ToArray(), "not a readable zip archive"),
+            (Zip(("a.npy", good), ("notes.txt", [1, 2])), "member 'notes.txt' is not a .npy file"),
+            (Zip(("a.npy", good), ("a.npy", good)), "holds array 'a' twice"),
+            (Zip(("a.npy", good), ("b.npy", "PK garbage"u8.ToArray())), "hostile.npz/b.npy: not a .npy file"),
+            (Zip(("a.npy", good[..^2])), "hostile.npz/a.npy: the data is truncated"),
+        };
+        foreach (var (file, message) in cases)
+        {
+            var e = Assert.Throws<NpyFormatException>(() => Npz.Load(file, "hostile.npz"));
+            Assert.StartsWith("hostile.npz", e.Message);
+            Assert.Contains(message, e.Message);
+        }
+    }
+
+    [Fact]
+    public void TruncatedAndCorruptedArchivesThrowOnlyTheFormatException()
+    {
+        var bytes = File.ReadAllBytes(IOFixtures.PathOf("arrays_compressed.npz"));
+        for (int cut = 0; cut < bytes.Length; cut += 7)
+            Assert.Throws<NpyFormatException>(() => Npz.Load(bytes[..cut], "cut.npz"));
+    }
+
+    [Fact]
+    public void AMemberThatLiesAboutItsSizeIsRejected()
+    {
+        var bytes = Zip(("a.npy", NpyOf(Tensor.Ones(4))));
+        // Patch the uncompressed size in the central directory (offset 24 in its record) to claim one more byte.
+        int cd = IndexOf(bytes, [0x50, 0x4B, 0x01, 0x02]);
+        bytes[cd + 24]++;
+        var e = Assert.Throws<NpyFormatException>(() => Npz.Load(bytes, "liar.npz"));
+        Assert.StartsWith("liar.npz", e.Message);
+    }
+
+    private static int IndexOf(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle);
+}
