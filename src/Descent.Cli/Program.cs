@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
 using Descent.Cli.Commands;
@@ -65,10 +66,13 @@ public static class Program
         }
     }
 
-    internal static RootCommand BuildCommand(CliConsole console)
+    internal static Command BuildCommand(CliConsole console)
     {
-        var root = new RootCommand("Train linear models on CSV files by gradient descent, compare them with the exact least-squares fit, and use them on new data.")
+        // A plain command named "descent" rather than a RootCommand, whose name would be the assembly's (Descent.Cli).
+        var root = new Command("descent", "Train linear models on CSV files by gradient descent, compare them with the exact least-squares fit, and use them on new data.")
         {
+            new HelpOption(),
+            new VersionOption(),
             TrainCommand.Create(console),
             PredictCommand.Create(console),
             EvaluateCommand.Create(console),
@@ -79,5 +83,5 @@ public static class Program
     }
 
     private static string CommandPath(Command command) =>
-        command is RootCommand ? "descent" : "descent " + command.Name;
+        command.Name == "descent" ? "descent" : "descent " + command.Name;
 }

@@ -57,9 +57,8 @@ internal static class TrainCommand
 
         var command = new Command("train",
             "Train Linear(features, targets) by gradient descent on the mean squared error. " +
-            $"Defaults: --optimizer {DefaultOptimizer} --lr {DefaultLr.ToString(CultureInfo.InvariantCulture)} --epochs {DefaultEpochs}, full batch, shuffled, standardized, seed 0: " +
-            "on typical tabular data this reaches the least-squares optimum ('descent solve') within a few percent. " +
-            "The loss of an epoch is the mean of the per-row losses seen during it, each before its batch's update.")
+            $"Defaults: --optimizer {DefaultOptimizer} --lr {DefaultLr.ToString(CultureInfo.InvariantCulture)} --epochs {DefaultEpochs}, full batch, standardized, seed 0, " +
+            "which on typical tabular data reach the least-squares optimum ('descent solve') within a few percent.")
         {
             data, target, features, epochs, lr, batchSize, shuffle, noShuffle, seed, optimizer, momentum, weightDecay, nesterov,
             standardize, noStandardize, valSplit, init, save, log, plot, json, quiet,

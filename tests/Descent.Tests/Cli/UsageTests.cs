@@ -63,6 +63,14 @@ public sealed class UsageTests
     }
 
     [Fact]
+    public void VersionPrintsTheVersion()
+    {
+        var r = CliFolder.Run("--version");
+        Assert.Equal(0, r.Code);
+        Assert.Matches(@"^\d+\.\d+\.\d+", r.Out);
+    }
+
+    [Fact]
     public void MissingDataFileIsAFailedRunNamingTheFile()
     {
         var r = CliFolder.Run("solve", "--data", "no-such-file.csv", "--target", "a");
