@@ -278,8 +278,9 @@ internal static class TrainCommand
             output.WriteLine($"trained Linear({model.FeatureCount} -> {model.TargetCount}) on {rows} of {Path.GetFileName(path)} for {completed} epochs in {result.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s: loss {LinearModel.Number(result.Losses[0])} -> {LinearModel.Number(result.Losses[^1])}");
             if (result.ValLosses is { Count: > 0 } vals) output.WriteLine($"validation loss {LinearModel.Number(vals[0])} -> {LinearModel.Number(vals[^1])}");
         }
-        double gap = optimum > 0 ? (trainMse / optimum - 1) * 100 : 0;
-        output.WriteLine($"training MSE of the final model {LinearModel.Number(trainMse)}; least-squares optimum {LinearModel.Number(optimum)} ('descent solve'){(optimum > 0 ? $", {gap.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)}%" : "")}");
+        double gap = optimum > 0 ? Math.Round((trainMse / optimum - 1) * 100, 2) + 0.0 : 0;
+        string percent = (gap < 0 ? "" : "+") + gap.ToString("0.00", CultureInfo.InvariantCulture);
+        output.WriteLine($"training MSE of the final model {LinearModel.Number(trainMse)}; least-squares optimum {LinearModel.Number(optimum)} ('descent solve'){(optimum > 0 ? $", {percent}%" : "")}");
         foreach (var equation in model.Equations()) output.WriteLine("  " + equation);
         if (saved is not null) output.WriteLine($"saved {saved}: weight {model.TargetCount}x{model.FeatureCount} and bias {model.TargetCount} in raw units, loadable by PyTorch's nn.Linear");
     }
