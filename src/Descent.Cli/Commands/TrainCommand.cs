@@ -12,7 +12,7 @@ namespace Descent.Cli.Commands;
 /// The defaults (Adam, lr 0.1, 200 epochs, full batch, standardized features and targets) were chosen so that a run
 /// with no options reaches a training MSE within 5% of the least-squares optimum on small tabular data sets such as
 /// the lesson's: Adam is insensitive to the scale of each weight, and full batches carry no sampling noise, which a
-/// constant learning rate could not average away.
+/// constant learning rate could not average away. See Note [cli-defaults] in docs/notes/cli-defaults.md.
 /// </remarks>
 internal static class TrainCommand
 {

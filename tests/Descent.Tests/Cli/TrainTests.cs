@@ -180,6 +180,31 @@ public sealed class TrainTests : IDisposable
     }
 
     [Fact]
+    public void InitIsReadInRawUnitsAlsoWhenStandardizing()
+    {
+        // Starting from the least-squares fit, the first epoch's loss (taken before any update) is the optimum itself.
+        var solved = _folder.File("solved.safetensors");
+        var solve = CliFolder.Run("solve", "--data", CliFolder.Linnerud, "--target", "weight,waist,pulse", "--save", solved, "--json");
+        var r = CliFolder.Run("train", "--data", CliFolder.Linnerud, "--target", "weight,waist,pulse", "--init", solved, "--epochs", "1", "--json");
+        Assert.Equal(0, r.Code);
+        double optimum = solve.Json.GetProperty("mse").GetDouble();
+        Assert.Equal(optimum, r.Json.GetProperty("loss_history")[0].GetDouble(), 1e-4 * optimum);
+    }
+
+    [Fact]
+    public void SeedMakesRunsRepeatableAndShufflingChangesThem()
+    {
+        string[] args = ["train", "--data", CliFolder.Apples, "--target", "apples,oranges", "--batch-size", "4", "--epochs", "5", "--json"];
+        var a = CliFolder.Run(args).Json.GetProperty("loss_history").ToString();
+        var b = CliFolder.Run(args).Json.GetProperty("loss_history").ToString();
+        var otherSeed = CliFolder.Run([.. args, "--seed", "1"]).Json.GetProperty("loss_history").ToString();
+        var inOrder = CliFolder.Run([.. args, "--no-shuffle"]).Json.GetProperty("loss_history").ToString();
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, otherSeed);
+        Assert.NotEqual(a, inOrder);
+    }
+
+    [Fact]
     public void CtrlCStopsAfterTheBatchAndSavesTheLastCompletedEpoch()
     {
         string interrupted = _folder.File("interrupted.safetensors"), twoEpochs = _folder.File("two.safetensors");
