@@ -72,9 +72,12 @@ public sealed partial class Tensor
         if (CheckInPlace(op, other))
         {
             // Recorded in-place op: compute out of place, write the result here and take over its history.
-            Tensor r = typeof(TOp) == typeof(AddOp) ? this + other
-                : typeof(TOp) == typeof(SubOp) ? this - other
-                : typeof(TOp) == typeof(MulOp) ? this * other : this / other;
+            // Mul and Div save their left operand for the other operand's gradient; that operand gets a copy of
+            // the old values, which this write is about to replace (PyTorch saves the original self the same way).
+            var self = other.RequiresGrad && (typeof(TOp) == typeof(MulOp) || typeof(TOp) == typeof(DivOp)) ? Clone() : this;
+            Tensor r = typeof(TOp) == typeof(AddOp) ? self + other
+                : typeof(TOp) == typeof(SubOp) ? self - other
+                : typeof(TOp) == typeof(MulOp) ? self * other : self / other;
             using (GradMode.Set(false)) Copy.Run(r.To(DType), this);
             BumpVersion();
             SetGradFn(r.GradFn!);

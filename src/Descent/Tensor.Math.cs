@@ -136,11 +136,11 @@ public sealed partial class Tensor
     /// <summary>Mean over several dims.</summary>
     public Tensor Mean(int[] dims, bool keepDim = false) => Sum(dims, keepDim) / (double)ReducedCount(RequireFloating("Mean"), dims);
 
-    /// <summary>Variance of all elements with Bessel's correction by default (<paramref name="correction"/> 1), as PyTorch.</summary>
-    public Tensor Var(int correction = 1) => Var([], false, correction);
-
-    /// <summary>Variance over <paramref name="dim"/>.</summary>
-    public Tensor Var(int dim, bool keepDim = false, int correction = 1) => Var([dim], keepDim, correction);
+    /// <summary>
+    /// Variance over <paramref name="dim"/>, or of all elements when it is null, with Bessel's correction by default
+    /// (<paramref name="correction"/> 1), as PyTorch: <c>x.Var(1)</c> is PyTorch's <c>x.var(1)</c>, over dim 1.
+    /// </summary>
+    public Tensor Var(int? dim = null, bool keepDim = false, int correction = 1) => Var(dim is { } d ? [d] : [], keepDim, correction);
 
     /// <summary>Variance over several dims: <c>sum((x - mean)^2) / (n - correction)</c>.</summary>
     public Tensor Var(int[] dims, bool keepDim = false, int correction = 1)
@@ -150,11 +150,8 @@ public sealed partial class Tensor
         return (d * d).Sum(dims, keepDim) / Math.Max(0, ReducedCount(this, dims) - correction);
     }
 
-    /// <summary>Standard deviation of all elements (square root of <see cref="Var(int)"/>).</summary>
-    public Tensor Std(int correction = 1) => Var(correction).Sqrt();
-
-    /// <summary>Standard deviation over <paramref name="dim"/>.</summary>
-    public Tensor Std(int dim, bool keepDim = false, int correction = 1) => Var(dim, keepDim, correction).Sqrt();
+    /// <summary>Standard deviation over <paramref name="dim"/>, or of all elements when it is null (square root of <see cref="Var(int?, bool, int)"/>).</summary>
+    public Tensor Std(int? dim = null, bool keepDim = false, int correction = 1) => Var(dim, keepDim, correction).Sqrt();
 
     /// <summary>Standard deviation over several dims.</summary>
     public Tensor Std(int[] dims, bool keepDim = false, int correction = 1) => Var(dims, keepDim, correction).Sqrt();

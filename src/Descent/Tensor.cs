@@ -129,7 +129,8 @@ public sealed partial class Tensor
     public Tensor Detach() => new(Storage, ShapeArray, StridesArray, Offset);
 
     /// <summary>The elements as a span when this tensor is contiguous; internal because views make it unsafe.</summary>
-    internal Span<T> Span<T>() => new(Unsafe.As<T[]>(Storage.Data), Offset, Count);
+    /// <remarks>An empty view may sit at an offset past the end of its storage (<c>Zeros(0, 2).Select(1, 1)</c>), as in PyTorch.</remarks>
+    internal Span<T> Span<T>() => Count == 0 ? default : new(Unsafe.As<T[]>(Storage.Data), Offset, Count);
 
     /// <summary>The whole storage array.</summary>
     internal T[] Data<T>() => Unsafe.As<T[]>(Storage.Data);

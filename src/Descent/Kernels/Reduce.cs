@@ -24,6 +24,7 @@ internal static class Reduce
     /// <summary>Sum of all elements of a large contiguous span, in parallel blocks.</summary>
     public static T SumParallel<T>(T[] data, int offset, int length) where T : unmanaged, INumber<T>
     {
+        if (length == 0) return T.Zero; // an empty view's offset may lie past the end of its storage
         if (length < Strided.ParallelThreshold) return Sum<T>(data.AsSpan(offset, length));
         int chunks = Environment.ProcessorCount * 4, per = (length + chunks - 1) / chunks;
         var partial = new double[chunks];

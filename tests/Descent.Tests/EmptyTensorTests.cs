@@ -1,0 +1,67 @@
+using Descent;
+using Xunit;
+
+namespace Descent.Tests;
+
+/// <summary>Tensors with no elements go through every op, as in PyTorch, including empty views whose offset lies past the end of their storage.</summary>
+public class EmptyTensorTests
+{
+    /// <summary>Shape [0], offset 1, on a storage of no elements: what Select gives on a [0, 2] tensor.</summary>
+    private static Tensor EmptyView(DType dtype = DType.Float32) => Tensor.Zeros([0, 2], dtype).Select(1, 1);
+
+    [Fact]
+    public void EmptyViewCopiesAndConverts()
+    {
+        var v = EmptyView();
+        Assert.Equal(1, v.StorageOffset);
+        Assert.Equal([0], v.Contiguous().Shape.ToArray());
+        Assert.Empty(v.Clone().ToArray<float>());
+        Assert.Empty(v.To(DType.Float64).ToArray<double>());
+        Assert.Equal("tensor([])", v.ToString());
+    }
+
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void UnaryOpsOnEmptyTensors(DType dtype)
+    {
+        foreach (var x in new[] { Tensor.Zeros([0], dtype), EmptyView(dtype), Tensor.Zeros([3, 0], dtype) })
+        {
+            foreach (var y in new[] { x.Sigmoid(), x.Exp(), x.Log(), x.Tanh(), x.Sqrt(), x.Abs(), -x, x.Relu(), x.Clamp(0, 1) })
+            {
+                Assert.Equal(x.Shape.ToArray(), y.Shape.ToArray());
+                Assert.Equal(0, y.Count);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    [InlineData(DType.Int64)]
+    public void SumsOfNothingAreZero(DType dtype)
+    {
+        Assert.Equal(0.0, EmptyView(dtype).Sum().Item());
+        Assert.Equal(0.0, Tensor.Zeros([0], dtype).Sum().Item());
+        Assert.Equal(new double[3], Tensor.Zeros([0, 3], dtype).Sum(0).To(DType.Float64).ToArray<double>());
+        Assert.Equal(new double[3], Tensor.Zeros([3, 0], dtype).Sum(1).To(DType.Float64).ToArray<double>());
+    }
+
+    [Fact]
+    public void MeanOfNothingIsNaN() => Assert.True(double.IsNaN(EmptyView().Mean().Item()));
+
+    [Fact]
+    public void MatMulWithAnEmptyInnerDimIsZeros()
+    {
+        Assert.Equal(new float[6], Tensor.Zeros(2, 0).MatMul(Tensor.Zeros(0, 3)).ToArray<float>());
+        Assert.Equal([2, 0], Tensor.Zeros(2, 3).MatMul(Tensor.Zeros(3, 0)).Shape.ToArray());
+    }
+
+    [Fact]
+    public void BackwardThroughAnEmptyTensor()
+    {
+        var x = Tensor.Zeros([0, 2], DType.Float64, requiresGrad: true);
+        (x.Select(1, 1).Sigmoid().Sum() + 1.0).Backward();
+        Assert.Equal([0, 2], x.Grad!.Shape.ToArray());
+    }
+}
