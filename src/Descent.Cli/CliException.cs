@@ -20,6 +20,6 @@ internal static class ExitCodes
     public const int Failure = 1;
     public const int Usage = 2;
 
-    /// <summary>Ctrl-C: the shells' convention of 128 + SIGINT.</summary>
-    public const int Interrupted = 130;
+    /// <summary>Ctrl-C: the run did not finish, so it is a failed run (1), whatever was saved on the way out.</summary>
+    public const int Interrupted = Failure;
 }

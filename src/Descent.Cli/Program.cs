@@ -26,8 +26,8 @@ public static class Program
 
     /// <summary>
     /// Runs the command with <paramref name="args"/>, writing to <paramref name="stdout"/> and <paramref name="stderr"/>,
-    /// and returns the exit status: 0 on success, 1 for bad data or a failed run, 2 for a usage error, 130 when
-    /// <paramref name="cancel"/> (Ctrl-C) stopped training. Progress is printed as plain lines, never as a live bar.
+    /// and returns the exit status: 0 on success, 1 for bad data or a failed run, 2 for a usage error; a run that
+    /// <paramref name="cancel"/> (Ctrl-C) stopped is a failed run (1), after saving its last completed epoch if asked. Progress is printed as plain lines, never as a live bar.
     /// </summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancel = default) =>
         Run(args, new CliConsole(stdout, stderr, IsTerminal: false, cancel));
