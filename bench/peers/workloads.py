@@ -1,7 +1,7 @@
 """PyTorch peer of `dotnet run -c Release --project bench/Descent.Bench -- workloads ...`.
 
 Runs one workload per process with the same timing scheme and prints one JSON line with the same keys.
-Usage: /usr/bin/python3 workloads.py W1 | W2 | W3 N D K | W4 N D batch [loader|slice] | W5 N batch | W6 n
+Usage: /usr/bin/python3 workloads.py W1 | W2 | W3 N D K | W4 N D batch [loader|slice] | W5 N batch | W6 n | W8 N D
 """
 import json
 import resource
@@ -185,6 +185,19 @@ def w5(n, batch):
     return {"workload": "W5", "params": f"N={n} 784-256-10 batch={batch}", "seconds": t}
 
 
+def w8(n, d):
+    """numpy's normal-equation solve on float32 data (the goal's reference), with numpy's lstsq and sklearn for context."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(n, d, generator=g)
+    y = x @ torch.randn(d, 1, generator=g) + 0.1 * torch.randn(n, 1, generator=g)
+    xn, yn = x.numpy(), y.numpy()
+    t = each(lambda: np.linalg.solve(xn.T @ xn, xn.T @ yn), min_reps=3, min_seconds=2.0)
+    lstsq = each(lambda: np.linalg.lstsq(xn, yn, rcond=None), min_reps=3, min_seconds=0.0)
+    from sklearn.linear_model import LinearRegression
+    sk = each(lambda: LinearRegression().fit(xn, yn), min_reps=3, min_seconds=0.0)
+    return {"workload": "W8", "params": f"N={n} D={d}", "seconds": t, "numpy_lstsq_seconds": lstsq, "sklearn_seconds": sk}
+
+
 def main(argv):
     kind = argv[0].upper()
     if kind == "W1":
@@ -197,6 +210,8 @@ def main(argv):
         r = w2()
     elif kind == "W4":
         r = w4(int(float(argv[1])), int(argv[2]), int(argv[3]), argv[4] if len(argv) > 4 else "loader")
+    elif kind == "W8":
+        r = w8(int(float(argv[1])), int(argv[2]))
     elif kind == "W5":
         r = w5(int(float(argv[1])), int(argv[2]))
     else:

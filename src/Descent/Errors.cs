@@ -47,6 +47,14 @@ internal static class Shapes
         return dim < 0 ? dim + r : dim;
     }
 
+    /// <summary>True when two shapes broadcast together.</summary>
+    public static bool CanBroadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b)
+    {
+        for (int i = 1; i <= Math.Min(a.Length, b.Length); i++)
+            if (a[^i] != b[^i] && a[^i] != 1 && b[^i] != 1) return false;
+        return true;
+    }
+
     /// <summary>NumPy/PyTorch broadcasting of two shapes.</summary>
     public static int[] Broadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, string op)
     {

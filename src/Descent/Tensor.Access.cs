@@ -5,10 +5,14 @@ namespace Descent;
 public sealed partial class Tensor
 {
     /// <summary>The value of a one-element tensor as <typeparamref name="T"/> (PyTorch's <c>item()</c>), converting from the tensor's dtype.</summary>
+    /// <exception cref="InvalidOperationException">The tensor does not have exactly one element.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not float, double, long, int or bool.</exception>
     public T Item<T>() where T : unmanaged
     {
         if (Count != 1)
             throw new InvalidOperationException($"Item: only a tensor with one element can be converted to a number, but this one has shape {Shapes.Format(Shape)} ({Count} elements)");
+        // int64 values beyond 2^53 do not survive a trip through double.
+        if (DType == DType.Int64 && typeof(T) == typeof(long)) return (T)(object)Data<long>()[Offset];
         var v = ValueAt(Offset);
         if (typeof(T) == typeof(float)) return (T)(object)(float)v;
         if (typeof(T) == typeof(double)) return (T)(object)v;
@@ -22,6 +26,7 @@ public sealed partial class Tensor
     public double Item() => Item<double>();
 
     /// <summary>The elements in row-major order as a flat array of <typeparamref name="T"/>, which must match the dtype.</summary>
+    /// <exception cref="DTypeMismatchException"><typeparamref name="T"/> is not the element type of this tensor's dtype.</exception>
     public T[] ToArray<T>() where T : unmanaged
     {
         if (DTypeExtensions.Of<T>() != DType)

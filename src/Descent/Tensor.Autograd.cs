@@ -8,6 +8,9 @@ public sealed partial class Tensor
     /// Computes the gradient of this one-element tensor (a loss) with respect to every leaf that requires grad,
     /// adding it into their <see cref="Grad"/>. The graph is freed afterwards unless <paramref name="retainGraph"/>.
     /// </summary>
+    /// <exception cref="InvalidOperationException">This tensor has more than one element (pass a gradient, or reduce it
+    /// first); it does not require grad; the graph was freed by an earlier backward; or a tensor saved for backward was
+    /// changed in place since (the message names its shape and both versions).</exception>
     public void Backward(bool retainGraph = false)
     {
         if (Count != 1)
@@ -16,6 +19,8 @@ public sealed partial class Tensor
     }
 
     /// <summary>Backward from a tensor of any shape, given the gradient of some scalar with respect to it (PyTorch's <c>backward(gradient)</c>).</summary>
+    /// <exception cref="ShapeMismatchException"><paramref name="gradient"/> does not have this tensor's shape.</exception>
+    /// <exception cref="InvalidOperationException">As for <see cref="Backward(bool)"/>, apart from the element count.</exception>
     public void Backward(Tensor gradient, bool retainGraph = false)
     {
         if (!gradient.SameShape(this))

@@ -16,6 +16,8 @@ public sealed partial class Tensor
         var shape = new int[data.Rank];
         for (int i = 0; i < shape.Length; i++) shape[i] = data.GetLength(i);
         var elem = data.GetType().GetElementType()!;
+        if (elem.IsArray)
+            throw new ArgumentException($"From: jagged arrays ({elem.Name}[]) are not supported; use a rectangular array such as {elem.GetElementType()!.Name}[,]", nameof(data));
         Tensor t;
         if (elem == typeof(int))
         {
@@ -50,10 +52,11 @@ public sealed partial class Tensor
     public static Tensor FromSpan<T>(ReadOnlySpan<T> data, params int[] shape) where T : unmanaged
     {
         var dtype = DTypeExtensions.Of<T>();
-        int n = Shapes.Numel(shape);
+        var checkedShape = NewShape(shape, "FromSpan");
+        int n = Shapes.Numel(checkedShape);
         if (n != data.Length)
             throw new ShapeMismatchException($"FromSpan: {data.Length} values cannot fill shape {Shapes.Format(shape)} ({n} elements)");
-        var t = Empty((int[])shape.Clone(), dtype);
+        var t = Empty(checkedShape, dtype);
         data.CopyTo(t.Span<T>());
         return t;
     }
@@ -71,7 +74,7 @@ public sealed partial class Tensor
 
     /// <summary>A tensor filled with zeros.</summary>
     public static Tensor Zeros(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false) =>
-        Empty((int[])shape.Clone(), dtype, zeroed: true).WithRequiresGrad(requiresGrad);
+        Empty(NewShape(shape, "Zeros"), dtype, zeroed: true).WithRequiresGrad(requiresGrad);
 
     /// <summary>A tensor filled with ones.</summary>
     public static Tensor Ones(params int[] shape) => Full(shape, 1.0);
@@ -82,7 +85,7 @@ public sealed partial class Tensor
     /// <summary>A tensor filled with <paramref name="value"/>.</summary>
     public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32, bool requiresGrad = false)
     {
-        var t = Empty((int[])shape.Clone(), dtype);
+        var t = Empty(NewShape(shape, "Full"), dtype);
         t.FillRaw(value);
         return t.WithRequiresGrad(requiresGrad);
     }
@@ -122,7 +125,12 @@ public sealed partial class Tensor
     {
         ArgumentOutOfRangeException.ThrowIfNegative(steps);
         var t = Empty([steps], dtype);
-        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
+        if (steps == 1)
+        {
+            t.SetFlat(0, start);
+            return t;
+        }
+        double step = (end - start) / (steps - 1);
         // PyTorch fills the second half from the end, so the last value is exactly `end`.
         int half = steps / 2;
         for (int i = 0; i < steps; i++) t.SetFlat(i, i < half ? start + step * i : end - step * (steps - 1 - i));
@@ -145,7 +153,7 @@ public sealed partial class Tensor
     public static Tensor Rand(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false, Generator? generator = null)
     {
         var g = generator ?? Generator.Default;
-        var t = Empty((int[])shape.Clone(), RequireFloat(dtype, "Rand"));
+        var t = Empty(NewShape(shape, "Rand"), RequireFloat(dtype, "Rand"));
         if (dtype == DType.Float32) foreach (ref var v in t.Span<float>()) v = g.NextSingle();
         else foreach (ref var v in t.Span<double>()) v = g.NextDouble();
         return t.WithRequiresGrad(requiresGrad);
@@ -158,7 +166,7 @@ public sealed partial class Tensor
     public static Tensor RandN(int[] shape, DType dtype = DType.Float32, bool requiresGrad = false, Generator? generator = null)
     {
         var g = generator ?? Generator.Default;
-        var t = Empty((int[])shape.Clone(), RequireFloat(dtype, "RandN"));
+        var t = Empty(NewShape(shape, "RandN"), RequireFloat(dtype, "RandN"));
         if (dtype == DType.Float32) foreach (ref var v in t.Span<float>()) v = (float)g.NextNormal();
         else foreach (ref var v in t.Span<double>()) v = g.NextNormal();
         return t.WithRequiresGrad(requiresGrad);
@@ -168,7 +176,8 @@ public sealed partial class Tensor
     public static Tensor RandInt(long low, long high, int[] shape, Generator? generator = null)
     {
         var g = generator ?? Generator.Default;
-        var t = Empty((int[])shape.Clone(), DType.Int64);
+        if (high <= low) throw new ArgumentOutOfRangeException(nameof(high), $"RandInt: high ({high}) must be greater than low ({low})");
+        var t = Empty(NewShape(shape, "RandInt"), DType.Int64);
         foreach (ref var v in t.Span<long>()) v = g.NextInt64(low, high);
         return t;
     }
@@ -178,6 +187,15 @@ public sealed partial class Tensor
 
     /// <summary>Reseeds the default generator (PyTorch's <c>torch.manual_seed</c>).</summary>
     public static void ManualSeed(long seed) => Generator.Default.ManualSeed(seed);
+
+    /// <summary>A copy of a shape given to a creation method, checked for negative sizes.</summary>
+    private static int[] NewShape(int[] shape, string op)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        foreach (var d in shape)
+            if (d < 0) throw new ArgumentException($"{op}: sizes cannot be negative, got shape {Shapes.Format(shape)}", nameof(shape));
+        return (int[])shape.Clone();
+    }
 
     private static DType RequireFloat(DType dtype, string op) => dtype.IsFloatingPoint() ? dtype
         : throw new DTypeMismatchException($"{op}: needs a floating-point dtype, got {dtype.Name()}");

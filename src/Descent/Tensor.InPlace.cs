@@ -6,6 +6,10 @@ namespace Descent;
 
 // In-place operations: PyTorch's trailing underscore (sub_, zero_) is the suffix InPlace here (SubInPlace,
 // ZeroInPlace). Each bumps the storage's version counter, so autograd can tell when a saved tensor changed.
+// Each throws InvalidOperationException on a leaf that requires grad (or a view of one) outside NoGrad, and on
+// an expanded tensor; NotSupportedException on a view whose change would have to be recorded; and
+// ShapeMismatchException/DTypeMismatchException when the other operand does not fit this tensor
+// (see docs/notes/autograd-engine.md).
 public sealed partial class Tensor
 {
     /// <summary><c>this += alpha * other</c> in place (PyTorch's <c>add_</c>). Returns this tensor.</summary>
@@ -35,56 +39,67 @@ public sealed partial class Tensor
     public Tensor DivInPlace(double value) => Apply<DivOp>(ScalarFor(value), "DivInPlace");
 
     /// <summary>Sets every element to zero (PyTorch's <c>zero_</c>): the lesson's <c>w.grad.zero_()</c>.</summary>
-    public Tensor ZeroInPlace() => FillInPlace(0);
+    public Tensor ZeroInPlace() => Fill(0, "ZeroInPlace");
 
     /// <summary>Sets every element to <paramref name="value"/> (PyTorch's <c>fill_</c>).</summary>
-    public Tensor FillInPlace(double value)
+    public Tensor FillInPlace(double value) => Fill(value, "FillInPlace");
+
+    private Tensor Fill(double value, string op)
     {
-        CheckInPlace("FillInPlace", null);
+        bool records = CheckInPlace(op, null);
         if (IsContiguous) FillRaw(value);
         else Copy.Run(Scalar(value, DType).Expand(ShapeArray), this);
         BumpVersion();
+        if (records) OverwriteBackward.Record("FillBackward0", this, null);
         return this;
     }
 
     /// <summary>Copies <paramref name="source"/> (broadcast to this shape, converted to this dtype) into this tensor (PyTorch's <c>copy_</c>).</summary>
     public Tensor CopyInPlace(Tensor source)
     {
-        CheckInPlace("CopyInPlace", source);
         var s = Operand(source, "CopyInPlace");
+        bool records = CheckInPlace("CopyInPlace", source);
         using (GradMode.Set(false)) Copy.Run(s, this);
         BumpVersion();
+        if (records) OverwriteBackward.Record("CopyBackwards", this, source);
         return this;
     }
 
     /// <summary>Clamps every element into [min, max] in place (PyTorch's <c>clamp_</c>).</summary>
     public Tensor ClampInPlace(double? min = null, double? max = null)
     {
-        CheckInPlace("ClampInPlace", null);
+        bool records = CheckInPlace("ClampInPlace", null);
         Tensor r;
-        using (GradMode.Set(false)) r = Clamp(min, max);
-        Copy.Run(r, this);
+        // Clamp saves its input for backward, so a recorded clamp works on a copy of the old values.
+        if (records) r = Clone().Clamp(min, max);
+        else using (GradMode.Set(false)) r = Clamp(min, max);
+        using (GradMode.Set(false)) Copy.Run(r, this);
         BumpVersion();
+        if (records) SetGradFn(r.GradFn!);
         return this;
     }
 
     private Tensor Apply<TOp>(Tensor other, string op) where TOp : struct, IBinaryOp
     {
+        var operand = Operand(other, op);
         if (CheckInPlace(op, other))
         {
             // Recorded in-place op: compute out of place, write the result here and take over its history.
-            // Mul and Div save their left operand for the other operand's gradient; that operand gets a copy of
-            // the old values, which this write is about to replace (PyTorch saves the original self the same way).
-            var self = other.RequiresGrad && (typeof(TOp) == typeof(MulOp) || typeof(TOp) == typeof(DivOp)) ? Clone() : this;
+            // Mul and Div save their operands for backward, and the write below changes this storage, so they
+            // get a copy of it (PyTorch saves the original self for mul_ and div_ the same way). An operand that
+            // is this very tensor is not copied: backward then fails on its version, as PyTorch's does.
+            bool saves = typeof(TOp) == typeof(MulOp) || typeof(TOp) == typeof(DivOp);
+            var self = saves ? Clone() : this;
             Tensor r = typeof(TOp) == typeof(AddOp) ? self + other
                 : typeof(TOp) == typeof(SubOp) ? self - other
                 : typeof(TOp) == typeof(MulOp) ? self * other : self / other;
-            using (GradMode.Set(false)) Copy.Run(r.To(DType), this);
+            r = r.To(DType);
+            using (GradMode.Set(false)) Copy.Run(r, this);
             BumpVersion();
             SetGradFn(r.GradFn!);
             return this;
         }
-        Binary.Run<TOp>(this, Operand(other, op), this);
+        Binary.Run<TOp>(this, operand, this);
         BumpVersion();
         return this;
     }
@@ -109,12 +124,18 @@ public sealed partial class Tensor
     /// <summary>Throws for in-place changes autograd cannot allow; returns true when the op must be recorded.</summary>
     private bool CheckInPlace(string op, Tensor? other)
     {
+        for (int i = 0; i < Dim; i++)
+            if (StridesArray[i] == 0 && ShapeArray[i] > 1)
+                throw new InvalidOperationException($"{op}: more than one element of this tensor (shape {Shapes.Format(Shape)}, strides {Shapes.Format(Strides)}) refers to the same memory, as after Expand; Clone() it before changing it in place");
         if (!GradMode.IsEnabled) return false;
         if (RequiresGrad && IsLeaf)
             throw new InvalidOperationException($"{op}: this is a leaf tensor that requires grad (shape {Shapes.Format(Shape)}); change it in place only inside `using (Tensor.NoGrad())`, as an update step does");
-        if (!RequiresGrad && !(other?.RequiresGrad ?? false)) return false;
-        if (GradFn is ExpandBackward or ViewBackward or PermuteBackward or NarrowBackward)
-            throw new NotSupportedException($"{op}: in-place changes to a view of a tensor that requires grad are not supported; Clone() it first");
+        if (_base is { RequiresGrad: true, IsLeaf: true } leaf)
+            throw new InvalidOperationException($"{op}: this is a view of a leaf tensor that requires grad (shape {Shapes.Format(leaf.Shape)}); change it in place only inside `using (Tensor.NoGrad())`");
+        bool records = RequiresGradForOp | (other?.RequiresGradForOp ?? false) | (_base?.RequiresGrad ?? false);
+        if (!records) return false;
+        if (_base is not null)
+            throw new NotSupportedException($"{op}: in-place changes to a view (shape {Shapes.Format(Shape)} of a tensor of shape {Shapes.Format(_base.Shape)}) cannot be recorded for backward; Clone() the view, or change the whole tensor");
         return true;
     }
 }

@@ -42,12 +42,8 @@ public sealed partial class Tensor
     /// <summary>Elementwise negation.</summary>
     public Tensor Neg() => NegBackward.Forward(this);
 
-    /// <summary>Elementwise sign: -1, 0 or 1 (not differentiable: its gradient is zero).</summary>
-    public Tensor Sign()
-    {
-        using var _ = GradMode.Set(false);
-        return Elementwise.Unary<Kernels.SignOp>(this);
-    }
+    /// <summary>Elementwise sign: -1, 0 or 1; its gradient is zero everywhere, as in PyTorch.</summary>
+    public Tensor Sign() => SignBackward.Forward(this);
 
     /// <summary>Elementwise clamp into [min, max]; either bound may be null (PyTorch's <c>clamp</c>).</summary>
     public Tensor Clamp(double? min = null, double? max = null) => ClampBackward.Forward(this, min, max);
@@ -185,6 +181,9 @@ public sealed partial class Tensor
     /// gains and then loses a dim, and leading batch dims broadcast.
     /// Shape: (..., n, k) @ (..., k, m) → (..., n, m).
     /// </summary>
+    /// <exception cref="ShapeMismatchException">The inner sizes differ or the batch dims do not broadcast:
+    /// <c>MatMul: cannot multiply 5x3 by 2x3</c>.</exception>
+    /// <exception cref="DTypeMismatchException">The operands have different dtypes, or are bool.</exception>
     public Tensor MatMul(Tensor other)
     {
         var a = this;
@@ -202,6 +201,8 @@ public sealed partial class Tensor
         {
             var batchA = a.ShapeArray[..^2];
             var batchB = b.ShapeArray[..^2];
+            if (!Shapes.CanBroadcast(batchA, batchB))
+                throw new ShapeMismatchException($"MatMul: cannot multiply {Shapes.Times(Shape)} by {Shapes.Times(other.Shape)}: batch dims {Shapes.Format(batchA)} and {Shapes.Format(batchB)} do not broadcast");
             var batch = Shapes.Broadcast(batchA, batchB, "MatMul");
             int n = Shapes.Numel(batch);
             var a3 = a.Expand([.. batch, a.Size(-2), a.Size(-1)]).Reshape(n, a.Size(-2), a.Size(-1));

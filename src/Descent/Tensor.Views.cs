@@ -47,6 +47,8 @@ public sealed partial class Tensor
     public Tensor Reshape(params int[] shape) => ViewBackward.Forward(this, shape, "Reshape");
 
     /// <summary>The same elements in a new shape, always a view; throws when the layout needs a copy (use <see cref="Reshape"/>).</summary>
+    /// <exception cref="InvalidOperationException">No strides give the new shape over this tensor's memory.</exception>
+    /// <exception cref="ShapeMismatchException">The new shape holds a different number of elements.</exception>
     public Tensor View(params int[] shape)
     {
         var r = ViewBackward.Forward(this, shape, "View");
@@ -120,8 +122,10 @@ public sealed partial class Tensor
     /// <summary>
     /// Indexing with whole numbers, <see cref="Index"/> (<c>^1</c>) and ranges (<c>1..3</c>, <c>..</c>), one per
     /// leading dim: <c>x[0]</c> is the first row, <c>x[.., 1..]</c> drops the first column. Always a view; the setter
-    /// copies into it.
+    /// copies into it. A negative whole number counts from the end, as in PyTorch (<c>x[-1]</c> is <c>x[^1]</c>).
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index or range falls outside its dim; the message names the
+    /// dim and its size.</exception>
     [System.Runtime.CompilerServices.IndexerName("Slice")]
     public Tensor this[params TensorIndex[] indices]
     {
@@ -134,16 +138,17 @@ public sealed partial class Tensor
         if (indices.Length > Dim)
             throw new ArgumentOutOfRangeException(nameof(indices), $"Index: {indices.Length} indices for a tensor of {Dim} dims (shape {Shapes.Format(Shape)})");
         var r = this;
-        int dim = 0;
-        foreach (var ix in indices)
+        int dim = 0; // the dim of r that the next index applies to; index k names dim k of this tensor
+        for (int k = 0; k < indices.Length; k++)
         {
+            var ix = indices[k];
             int size = r.ShapeArray[dim];
             if (ix.Range is { } range)
             {
                 int start = range.Start.IsFromEnd ? size - range.Start.Value : range.Start.Value;
                 int end = range.End.IsFromEnd ? size - range.End.Value : range.End.Value;
                 if (start < 0 || end > size || start > end)
-                    throw new ArgumentOutOfRangeException(nameof(indices), $"Index: range {range} is out of bounds for dim {dim} of size {size}");
+                    throw new ArgumentOutOfRangeException(nameof(indices), $"Index: range {range} is out of bounds for dim {k} of size {size}");
                 r = r.Narrow(dim, start, end - start);
                 dim++;
             }
@@ -152,7 +157,7 @@ public sealed partial class Tensor
                 var at = ix.At;
                 int i = at.IsFromEnd ? size - at.Value : at.Value;
                 if (i < 0 || i >= size)
-                    throw new ArgumentOutOfRangeException(nameof(indices), $"Index: index {at} is out of range for dim {dim} of size {size}");
+                    throw new ArgumentOutOfRangeException(nameof(indices), $"Index: index {at} is out of range for dim {k} of size {size}");
                 r = r.Select(dim, i);
             }
         }

@@ -22,6 +22,8 @@ public sealed partial class Tensor
     private bool _requiresGrad;
     private Node? _gradFn;
     private AccumulateGrad? _accumulator;
+    private Tensor? _base;
+    private Node? _baseGradFn;
 
     internal Tensor(Storage storage, int[] shape, int[] strides, int offset)
     {
@@ -65,11 +67,12 @@ public sealed partial class Tensor
     /// <summary>The storage's version counter: it grows with every in-place change (PyTorch's <c>_version</c>).</summary>
     public int Version => Storage.Version;
 
-    /// <summary>True when the elements lie in the storage in row-major order without gaps.</summary>
+    /// <summary>True when the elements lie in the storage in row-major order without gaps (always for an empty tensor, as PyTorch).</summary>
     public bool IsContiguous
     {
         get
         {
+            if (Count == 0) return true;
             int expected = 1;
             for (int i = ShapeArray.Length - 1; i >= 0; i--)
             {
@@ -120,6 +123,35 @@ public sealed partial class Tensor
     {
         _gradFn = node;
         _requiresGrad = true;
+    }
+
+    /// <summary>
+    /// For a view, the tensor it shares storage with (the first in a chain of views that is not a view itself);
+    /// null for a tensor that is not a view (PyTorch's <c>_base</c>).
+    /// </summary>
+    internal Tensor? Base => _base;
+
+    /// <summary>Marks this new tensor as a view of <paramref name="source"/>'s storage.</summary>
+    internal Tensor AsViewOf(Tensor source)
+    {
+        _base = source._base ?? source;
+        _baseGradFn = _base._gradFn;
+        return this;
+    }
+
+    /// <summary>
+    /// <see cref="RequiresGrad"/>, asked by an op that is about to record. Throws for a view whose base took a new
+    /// history (a recorded in-place op) after the view was made: the view's own history no longer describes its
+    /// values, and differentiating through it would give wrong gradients.
+    /// </summary>
+    internal bool RequiresGradForOp
+    {
+        get
+        {
+            if (_base is { } b && !ReferenceEquals(b._gradFn, _baseGradFn))
+                throw new InvalidOperationException($"Autograd: a view of shape {Shapes.Format(Shape)} was taken from a tensor of shape {Shapes.Format(b.Shape)} that was later changed by an in-place operation recorded for backward ({b._gradFn?.Name}); the view's history is out of date. Take the view again after the in-place change.");
+            return _requiresGrad;
+        }
     }
 
     /// <summary>The edge that backward follows into this tensor: its grad_fn, or the leaf's accumulator.</summary>

@@ -19,10 +19,10 @@ public static class GradMode
     }
 
     /// <summary>True when an op on these inputs must record a node.</summary>
-    internal static bool Records(Tensor a) => !_disabled && a.RequiresGrad;
+    internal static bool Records(Tensor a) => !_disabled && a.RequiresGradForOp;
 
     /// <summary>True when an op on these inputs must record a node.</summary>
-    internal static bool Records(Tensor a, Tensor b) => !_disabled && (a.RequiresGrad || b.RequiresGrad);
+    internal static bool Records(Tensor a, Tensor b) => !_disabled && (a.RequiresGradForOp | b.RequiresGradForOp);
 
     /// <summary>
     /// Restores the previous grad mode when disposed. Dispose it on the thread that created it. A struct, so that

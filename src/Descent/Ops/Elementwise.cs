@@ -11,7 +11,7 @@ internal static class Elementwise
 {
     public static (Tensor A, Tensor B) Prepare(Tensor a, Tensor b, string op, bool floatOnly = false, bool scalars = false)
     {
-        var dtype = DTypeExtensions.Promote(a.DType, b.DType);
+        var dtype = ResultType(a, b);
         if (dtype == DType.Bool || (floatOnly && !dtype.IsFloatingPoint())) dtype = floatOnly ? DType.Float32 : DType.Int64;
         if (a.DType != dtype) a = a.To(dtype);
         if (b.DType != dtype) b = b.To(dtype);
@@ -27,6 +27,27 @@ internal static class Elementwise
         }
         return (a, b);
     }
+
+    /// <summary>
+    /// PyTorch's result type: a zero-dim operand (a number held in a tensor) does not widen a dimensioned one of the
+    /// same kind, so float32 + float64 scalar stays float32; across kinds (int64 + float) the wider kind wins.
+    /// </summary>
+    public static DType ResultType(Tensor a, Tensor b)
+    {
+        if ((a.Dim == 0) != (b.Dim == 0))
+        {
+            var (dimensioned, zeroDim) = a.Dim == 0 ? (b, a) : (a, b);
+            if (Kind(dimensioned.DType) >= Kind(zeroDim.DType)) return dimensioned.DType;
+        }
+        return DTypeExtensions.Promote(a.DType, b.DType);
+    }
+
+    private static int Kind(DType d) => d switch
+    {
+        DType.Bool => 0,
+        DType.Int64 => 1,
+        _ => 2,
+    };
 
     public static Tensor Binary<TOp>(Tensor a, Tensor b) where TOp : struct, IBinaryOp
     {

@@ -137,7 +137,7 @@ internal sealed class CatBackward(int dim, int[] sizes) : Node
         {
             var t = tensors[i];
             if (t.Dim != first.Dim)
-                throw new ShapeMismatchException($"Cat: tensor {i} has {t.Dim} dims but tensor 0 has {first.Dim} (shapes {Shapes.Format(t.Shape)} and {Shapes.Format(first.Shape)})");
+                throw new ShapeMismatchException($"Cat: all tensors need the same number of dims, but tensor {i} has shape {Shapes.Format(t.Shape)} ({t.Dim} dims) and tensor 0 has shape {Shapes.Format(first.Shape)} ({first.Dim} dims)");
             for (int d = 0; d < t.Dim; d++)
                 if (d != dim && t.ShapeArray[d] != first.ShapeArray[d])
                     throw new ShapeMismatchException($"Cat: sizes must match except in dim {dim}, but tensor {i} has shape {Shapes.Format(t.Shape)} and tensor 0 has {Shapes.Format(first.Shape)}");
@@ -180,8 +180,10 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
     public static Tensor Forward(Tensor x, int dim, Tensor index)
     {
         dim = Shapes.Dim(dim, x.Dim, "IndexSelect");
-        if (index.DType != DType.Int64 || index.Dim > 1)
-            throw new ArgumentException($"IndexSelect: the index must be a 1-D int64 tensor, got {index.DType.Name()} of shape {Shapes.Format(index.Shape)}");
+        if (index.DType != DType.Int64)
+            throw new DTypeMismatchException($"IndexSelect: the index must be an int64 tensor, got {index.DType.Name()}");
+        if (index.Dim > 1)
+            throw new ShapeMismatchException($"IndexSelect: the index must have at most 1 dim, got shape {Shapes.Format(index.Shape)}");
         var idx = index.Contiguous().Span<long>();
         int size = x.Dim == 0 ? 1 : x.ShapeArray[dim];
         foreach (var i in idx)

@@ -30,6 +30,18 @@ internal sealed class AbsBackward : Node
     internal override Tensor?[] Apply(Tensor g) => [g * Saved(0).Sign()];
 }
 
+/// <summary>Sign: piecewise constant, so its gradient is zero (PyTorch returns zeros rather than failing).</summary>
+internal sealed class SignBackward : Node
+{
+    public static Tensor Forward(Tensor x)
+    {
+        var r = Elementwise.Unary<SignOp>(x);
+        return GradMode.Records(x) ? new SignBackward().Attach(r, x) : r;
+    }
+
+    internal override Tensor?[] Apply(Tensor g) => [Tensor.ZerosLike(g)];
+}
+
 internal sealed class ExpBackward : Node
 {
     public static Tensor Forward(Tensor x)

@@ -26,7 +26,7 @@ internal sealed class ExpandBackward(int[] inputShape) : Node
             else if (d != 1)
                 throw new ShapeMismatchException($"Expand: the size of dim {i} must be 1 to expand it, but a tensor of shape {Shapes.Format(x.Shape)} has {d} (target {Shapes.Format(shape)})");
         }
-        var r = new Tensor(x.Storage, newShape, strides, x.Offset);
+        var r = new Tensor(x.Storage, newShape, strides, x.Offset).AsViewOf(x);
         return GradMode.Records(x) ? new ExpandBackward(x.ShapeArray).Attach(r, x) : r;
     }
 
@@ -44,7 +44,7 @@ internal sealed class ViewBackward(int[] inputShape) : Node
         shape = Infer(shape, x.Count, x.ShapeArray, op);
         Tensor r;
         if (ViewStrides(x.ShapeArray, x.StridesArray, shape) is { } strides)
-            r = new Tensor(x.Storage, shape, strides, x.Offset);
+            r = new Tensor(x.Storage, shape, strides, x.Offset).AsViewOf(x);
         else
         {
             Tensor c;
@@ -135,7 +135,7 @@ internal sealed class PermuteBackward(int[] inverse) : Node
             strides[i] = x.StridesArray[d];
             inverse[d] = i;
         }
-        var r = new Tensor(x.Storage, shape, strides, x.Offset);
+        var r = new Tensor(x.Storage, shape, strides, x.Offset).AsViewOf(x);
         return GradMode.Records(x) ? new PermuteBackward(inverse).Attach(r, x) : r;
     }
 
@@ -149,13 +149,14 @@ internal sealed class NarrowBackward(int[] inputShape, int dim, int start) : Nod
 {
     public static Tensor Forward(Tensor x, int dim, int start, int length)
     {
+        if (x.Dim == 0) throw new ShapeMismatchException("Narrow: a zero-dim tensor has no dim to narrow");
         dim = Shapes.Dim(dim, x.Dim, "Narrow");
         int size = x.ShapeArray[dim];
         if (start < 0 || length < 0 || start > size || start + length > size)
             throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: range {start}..{start + length} is out of bounds for dim {dim} of size {size}");
         var shape = (int[])x.ShapeArray.Clone();
         shape[dim] = length;
-        var r = new Tensor(x.Storage, shape, x.StridesArray, x.Offset + start * x.StridesArray[dim]);
+        var r = new Tensor(x.Storage, shape, x.StridesArray, x.Offset + start * x.StridesArray[dim]).AsViewOf(x);
         return GradMode.Records(x) ? new NarrowBackward(x.ShapeArray, dim, start).Attach(r, x) : r;
     }
 

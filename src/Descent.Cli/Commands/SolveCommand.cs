@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Descent.Cli.Commands;
+
+/// <summary><c>descent solve</c>: the exact least-squares fit (pivoted Householder QR in float64), saved in the same model format as <c>train</c>.</summary>
+internal static class SolveCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var data = CommonOptions.Data("The data: CSV with a header row.");
+        var target = CommonOptions.Target();
+        var features = CommonOptions.Features();
+        var save = new Option<string?>("--save") { Description = "Save the fit as a model file (weight and bias, as nn.Linear's state dict).", HelpName = "FILE.safetensors" };
+        var json = CommonOptions.Json("Print the fit as JSON.");
+        var command = new Command("solve",
+            "Compute the exact least-squares fit of the targets on the features, with a bias (QR in float64): the optimum that gradient descent approaches. " +
+            "With linearly dependent features it gives the minimum-norm fit in standardized units.")
+        {
+            data, target, features, save, json,
+        };
+        command.SetAction(r => Run(console, r.GetValue(data)!, DataFile.Columns(r.GetValue(target)!, "--target"),
+            r.GetValue(features) is { } f ? DataFile.Columns(f, "--features") : null, r.GetValue(save), r.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(CliConsole console, string path, string[] targets, string[]? features, string? save, bool json)
+    {
+        CommonOptions.CheckOutput(save, "--save");
+        var data = DataFile.Load(path, targets, features);
+        var (model, mse, rank) = LeastSquares.Fit(data.Features, data.Targets, data.FeatureNames, data.TargetNames);
+        var (metrics, _) = Metrics.Compute(model.Predict(data.Features), data.Targets, data.TargetNames);
+        if (save is not null)
+        {
+            model.Save(save, new Dictionary<string, string>
+            {
+                ["trained_by"] = "descent solve",
+                ["descent_version"] = CommonOptions.Version,
+                ["data"] = Path.GetFileName(path),
+                ["standardized"] = "false",
+                ["mse"] = mse.ToString("R", CultureInfo.InvariantCulture),
+                ["rank"] = rank.ToString(CultureInfo.InvariantCulture),
+            });
+        }
+        bool deficient = rank < data.FeatureNames.Count;
+        if (json)
+        {
+            using var stream = new MemoryStream();
+            using (var w = new Utf8JsonWriter(stream))
+            {
+                w.WriteStartObject();
+                TrainCommand.WriteModel(w, model);
+                w.WriteNumber("mse", mse);
+                w.WriteNumber("rank", rank);
+                w.WriteNumber("rows", data.Rows);
+                EvaluateCommand.WriteMetrics(w, metrics);
+                if (save is null) w.WriteNull("saved");
+                else w.WriteString("saved", save);
+                w.WriteEndObject();
+            }
+            console.Out.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+        }
+        else
+        {
+            console.Out.WriteLine($"least-squares fit of {string.Join(", ", data.TargetNames)} on {string.Join(", ", data.FeatureNames)} over {data.Rows} rows of {Path.GetFileName(path)}:");
+            foreach (var equation in model.Equations()) console.Out.WriteLine("  " + equation);
+            console.Out.WriteLine($"MSE {LinearModel.Number(mse)} (over all {data.Rows}x{data.TargetNames.Count} entries): no gradient-descent run on this data can go lower");
+            EvaluateCommand.WriteTable(console.Out, metrics);
+            if (save is not null) console.Out.WriteLine($"saved {save}");
+        }
+        if (deficient)
+            console.WriteNote($"note: the features are linearly dependent (rank {rank} of {data.FeatureNames.Count}): many fits are equally good; this is the one with the smallest standardized weights");
+        return ExitCodes.Success;
+    }
+}

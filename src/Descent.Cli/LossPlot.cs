@@ -1,0 +1,64 @@
+using ScottPlot;
+using ScottPlot.TickGenerators;
+
+namespace Descent.Cli;
+
+/// <summary>The <c>--plot</c> PNG: training (and validation) loss per epoch, with a dashed line at the least-squares optimum.</summary>
+internal static class LossPlot
+{
+    public static void Save(string path, IReadOnlyList<double> train, IReadOnlyList<double>? val, double? optimum, string title)
+    {
+        var plot = new Plot();
+        // Losses usually fall by orders of magnitude: plot log10 of them on a log axis when they span more than 100x.
+        var all = train.Concat(val ?? []).Concat(optimum is { } o ? [o] : []).Where(v => v > 0).ToArray();
+        bool log = all.Length > 0 && all.Max() / all.Min() > 100;
+        double Y(double v) => log ? Math.Log10(Math.Max(v, all.Min())) : v;
+        var epochs = Enumerable.Range(1, train.Count).Select(e => (double)e).ToArray();
+
+        var trainLine = plot.Add.Scatter(epochs, train.Select(Y).ToArray());
+        trainLine.LegendText = "train";
+        trainLine.MarkerSize = train.Count == 1 ? 5 : 0;
+        trainLine.LineWidth = 2;
+        if (val is not null)
+        {
+            var valLine = plot.Add.Scatter(epochs, val.Select(Y).ToArray());
+            valLine.LegendText = "validation";
+            valLine.MarkerSize = val.Count == 1 ? 5 : 0;
+            valLine.LineWidth = 2;
+        }
+        if (optimum is { } opt)
+        {
+            var line = plot.Add.HorizontalLine(Y(opt));
+            line.LinePattern = LinePattern.Dashed;
+            line.LegendText = $"least-squares optimum ({LinearModel.Number(opt)})";
+        }
+        if (log)
+        {
+            plot.Axes.Left.TickGenerator = new NumericAutomatic
+            {
+                MinorTickGenerator = new LogMinorTickGenerator(),
+                IntegerTicksOnly = true,
+                LabelFormatter = y => LinearModel.Number(Math.Pow(10, y)),
+            };
+        }
+        plot.Title(title);
+        plot.XLabel("epoch");
+        plot.YLabel(log ? "loss (MSE, log scale)" : "loss (MSE)");
+        plot.ShowLegend(Alignment.UpperRight);
+
+        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp.png");
+        try
+        {
+            plot.SavePng(temp, 800, 500);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"{path}: cannot write the plot: {e.Message} (--plot)");
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+namespace Descent.Cli;
+
+/// <summary>Regression metrics of one target column, computed in float64.</summary>
+/// <param name="Target">The target column name.</param>
+/// <param name="Mse">Mean squared error.</param>
+/// <param name="Rmse">Root mean squared error, in the target's units.</param>
+/// <param name="Mae">Mean absolute error.</param>
+/// <param name="R2">Coefficient of determination 1 − SS_res / SS_tot; for a constant target 1 when predicted exactly and 0 otherwise (scikit-learn's convention).</param>
+internal sealed record TargetMetrics(string Target, double Mse, double Rmse, double Mae, double R2);
+
+/// <summary>MSE, RMSE, MAE and R² per target, and the overall MSE over all entries (the training loss).</summary>
+internal static class Metrics
+{
+    /// <summary>Metrics of <paramref name="predictions"/> against <paramref name="targets"/>, both [rows, targets].</summary>
+    public static (IReadOnlyList<TargetMetrics> PerTarget, double Mse) Compute(Tensor predictions, Tensor targets, IReadOnlyList<string> names)
+    {
+        var p = predictions.To(DType.Float64).Contiguous().ToArray<double>();
+        var y = targets.To(DType.Float64).Contiguous().ToArray<double>();
+        int cols = names.Count, rows = cols == 0 ? 0 : y.Length / cols;
+        var result = new List<TargetMetrics>(cols);
+        double total = 0;
+        for (int j = 0; j < cols; j++)
+        {
+            double sse = 0, sae = 0, mean = 0;
+            for (int i = 0; i < rows; i++) mean += y[i * cols + j];
+            mean /= rows;
+            double sst = 0;
+            for (int i = 0; i < rows; i++)
+            {
+                double e = p[i * cols + j] - y[i * cols + j], d = y[i * cols + j] - mean;
+                sse += e * e;
+                sae += Math.Abs(e);
+                sst += d * d;
+            }
+            total += sse;
+            double mse = sse / rows;
+            double r2 = sst > 0 ? 1 - sse / sst : sse == 0 ? 1 : 0;
+            result.Add(new TargetMetrics(names[j], mse, Math.Sqrt(mse), sae / rows, r2));
+        }
+        return (result, total / Math.Max(1, rows * cols));
+    }
+
+    /// <summary>The mean squared error over all entries.</summary>
+    public static double Mse(Tensor predictions, Tensor targets)
+    {
+        var d = predictions.To(DType.Float64) - targets.To(DType.Float64);
+        return (d * d).Mean().Item();
+    }
+}

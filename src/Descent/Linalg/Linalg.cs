@@ -1,0 +1,172 @@
+namespace Descent;
+
+/// <summary>The result of <see cref="Linalg.Lstsq"/>, PyTorch's <c>torch.return_types.linalg_lstsq</c> without singular values.</summary>
+/// <param name="Solution">X minimising ‖A X − B‖ with the smallest norm among all minimisers. Shape: (n, k), or (n) for a 1-D B.</param>
+/// <param name="Residuals">The squared residual ‖A X − B‖² of each column of B when A is tall (m &gt; n) and of full rank; otherwise empty, as in PyTorch and NumPy. Shape: (k), (1) for a 1-D B, or (0).</param>
+/// <param name="Rank">The effective rank of A: the number of diagonal entries of the pivoted R above <c>rcond</c> times the largest.</param>
+public sealed record LstsqResult(Tensor Solution, Tensor Residuals, long Rank);
+
+/// <summary>Linear algebra (PyTorch's <c>torch.linalg</c>). Computed in float64 whatever the input dtype; results come back in the input dtype.</summary>
+public static class Linalg
+{
+    /// <summary>
+    /// The least-squares solution of A X = B (PyTorch's <c>torch.linalg.lstsq</c> with its CPU default driver <c>gelsy</c>):
+    /// Householder QR with column pivoting, in float64. When A has full column rank the solution is the unique minimiser;
+    /// when it is rank-deficient (repeated or constant columns, fewer rows than columns) it is the minimiser of smallest
+    /// norm, as NumPy's <c>lstsq</c> returns, found by a second QR of the pivoted R's leading rows (a complete orthogonal
+    /// decomposition). An exactly consistent system is solved exactly up to rounding and its residuals are zero.
+    /// Shape: A (m, n); B (m, k) or (m); solution (n, k) or (n).
+    /// </summary>
+    /// <param name="a">The coefficient matrix A, float32 or float64, no autograd.</param>
+    /// <param name="b">The right-hand side B with the same dtype and number of rows as A.</param>
+    /// <param name="rcond">Diagonal entries of R at or below <c>rcond · |R₀₀|</c> count as zero when determining the rank. Default: the machine epsilon of the input dtype times max(m, n), as in PyTorch.</param>
+    /// <exception cref="ShapeMismatchException">A is not 2-D, B is not 1-D or 2-D, or their row counts differ.</exception>
+    /// <exception cref="DTypeMismatchException">A and B differ in dtype or are not floating point.</exception>
+    public static LstsqResult Lstsq(Tensor a, Tensor b, double? rcond = null)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Dim != 2) throw new ShapeMismatchException($"Lstsq: A must be 2-D, got shape {Shapes.Format(a.Shape)}");
+        if (b.Dim is not (1 or 2)) throw new ShapeMismatchException($"Lstsq: B must be 1-D or 2-D, got shape {Shapes.Format(b.Shape)}");
+        if (a.DType != b.DType) throw new DTypeMismatchException($"Lstsq: A and B must have the same dtype, got {a.DType.Name()} and {b.DType.Name()}");
+        if (!a.DType.IsFloatingPoint()) throw new DTypeMismatchException($"Lstsq: expected float32 or float64, got {a.DType.Name()}");
+        int m = a.Size(0), n = a.Size(1), k = b.Dim == 1 ? 1 : b.Size(1);
+        if (b.Size(0) != m) throw new ShapeMismatchException($"Lstsq: A is {m}x{n} but B has {b.Size(0)} rows");
+        double tol = rcond ?? (a.DType == DType.Float32 ? MathF.BitIncrement(1f) - 1f : Math.BitIncrement(1.0) - 1.0) * Math.Max(m, n);
+
+        var qr = new double[m * n];
+        var rhs = new double[m * k];
+        a.To(DType.Float64).Contiguous().Span<double>().CopyTo(qr);
+        b.To(DType.Float64).Contiguous().Span<double>().CopyTo(rhs);
+        var (solution, residuals, rank) = Solve(qr, rhs, m, n, k, tol);
+
+        var x = Tensor.FromSpan<double>(solution, b.Dim == 1 ? [n] : [n, k]).To(a.DType);
+        var r = (residuals is null ? Tensor.Zeros([0], DType.Float64) : Tensor.FromSpan<double>(residuals, k)).To(a.DType);
+        return new LstsqResult(x, r, rank);
+    }
+
+    /// <summary>Solves in place on row-major copies: <paramref name="a"/> is m×n, <paramref name="b"/> m×k.</summary>
+    internal static (double[] Solution, double[]? Residuals, int Rank) Solve(double[] a, double[] b, int m, int n, int k, double rcond)
+    {
+        var perm = new int[n];
+        for (int j = 0; j < n; j++) perm[j] = j;
+        int steps = Math.Min(m, n);
+        var work = new double[Math.Max(n, k)];
+        for (int j = 0; j < steps; j++)
+        {
+            // Pivot: the remaining column of largest norm below row j (recomputed, not downdated: n is small here).
+            int best = j;
+            double bestNorm = -1;
+            for (int c = j; c < n; c++)
+            {
+                double s = 0;
+                for (int i = j; i < m; i++) s += a[i * n + c] * a[i * n + c];
+                if (s > bestNorm) (bestNorm, best) = (s, c);
+            }
+            if (best != j)
+            {
+                for (int i = 0; i < m; i++) (a[i * n + j], a[i * n + best]) = (a[i * n + best], a[i * n + j]);
+                (perm[j], perm[best]) = (perm[best], perm[j]);
+            }
+            Reflect(a, m, n, j, a, n, j + 1, b, k, work);
+        }
+
+        int rank = 0;
+        double r00 = steps > 0 ? Math.Abs(a[0]) : 0;
+        while (rank < steps && Math.Abs(a[rank * n + rank]) > rcond * r00) rank++;
+
+        var z = new double[n * k];
+        double[]? residuals = null;
+        if (rank == n)
+        {
+            BackSubstitute(a, n, b, k, z);
+            if (m > n)
+            {
+                residuals = new double[k];
+                for (int i = n; i < m; i++)
+                    for (int c = 0; c < k; c++) residuals[c] += b[i * k + c] * b[i * k + c];
+            }
+        }
+        else if (rank > 0)
+            MinimumNorm(a, n, rank, b, k, z);
+
+        var x = new double[n * k];
+        for (int i = 0; i < n; i++)
+            Array.Copy(z, i * k, x, perm[i] * k, k);
+        return (x, residuals, rank);
+    }
+
+    // Householder reflection H = I - beta v vᵀ that zeroes column j of `a` below row j; applies it to the columns
+    // from `firstCol` on of the same matrix and to every column of `other`. v is stored below the diagonal of `a`.
+    // Returns v0 and beta (beta 0 when the column is already zero), which the stored column alone cannot give back.
+    private static (double V0, double Beta) Reflect(double[] a, int m, int n, int j, double[] same, int sameCols, int firstCol, double[] other, int otherCols, double[] work)
+    {
+        double norm = 0;
+        for (int i = j; i < m; i++) norm += a[i * n + j] * a[i * n + j];
+        norm = Math.Sqrt(norm);
+        if (norm == 0) return (0, 0);
+        double alpha = a[j * n + j] > 0 ? -norm : norm;
+        double v0 = a[j * n + j] - alpha;
+        a[j * n + j] = alpha;
+        // v = (v0, a[j+1..m, j]); beta = 2 / (vᵀv) = -1 / (alpha v0).
+        double beta = -1 / (alpha * v0);
+        ApplyTo(a, m, n, j, v0, beta, same, sameCols, firstCol, work);
+        ApplyTo(a, m, n, j, v0, beta, other, otherCols, 0, work);
+        return (v0, beta);
+    }
+
+    private static void ApplyTo(double[] a, int m, int n, int j, double v0, double beta, double[] target, int cols, int firstCol, double[] work)
+    {
+        if (firstCol >= cols) return;
+        var dot = work.AsSpan(0, cols);
+        dot.Clear();
+        for (int c = firstCol; c < cols; c++) dot[c] = v0 * target[j * cols + c];
+        for (int i = j + 1; i < m; i++)
+        {
+            double vi = a[i * n + j];
+            for (int c = firstCol; c < cols; c++) dot[c] += vi * target[i * cols + c];
+        }
+        for (int c = firstCol; c < cols; c++) target[j * cols + c] -= beta * dot[c] * v0;
+        for (int i = j + 1; i < m; i++)
+        {
+            double vi = a[i * n + j];
+            for (int c = firstCol; c < cols; c++) target[i * cols + c] -= beta * dot[c] * vi;
+        }
+    }
+
+    private static void BackSubstitute(double[] r, int n, double[] b, int k, double[] z)
+    {
+        for (int c = 0; c < k; c++)
+            for (int i = n - 1; i >= 0; i--)
+            {
+                double s = b[i * k + c];
+                for (int p = i + 1; p < n; p++) s -= r[i * n + p] * z[p * k + c];
+                z[i * k + c] = s / r[i * n + i];
+            }
+    }
+
+    // The leading `rank` rows of R form T = [R11 R12] (rank x n); every least-squares solution satisfies T z = c with
+    // c the leading rows of Qᵀb. The one of least norm lies in the row space of T: factor Tᵀ = Q2 R2, solve
+    // R2ᵀ y = c by forward substitution and take z = Q2 [y; 0].
+    private static void MinimumNorm(double[] r, int n, int rank, double[] b, int k, double[] z)
+    {
+        var t = new double[n * rank];
+        for (int i = 0; i < rank; i++)
+            for (int p = i; p < n; p++) t[p * rank + i] = r[i * n + p];
+        var work = new double[Math.Max(rank, k)];
+        var none = Array.Empty<double>();
+        var reflections = new (double V0, double Beta)[rank];
+        for (int j = 0; j < rank; j++) reflections[j] = Reflect(t, n, rank, j, t, rank, j + 1, none, 0, work);
+
+        for (int c = 0; c < k; c++)
+            for (int i = 0; i < rank; i++)
+            {
+                double s = b[i * k + c];
+                for (int p = 0; p < i; p++) s -= t[p * rank + i] * z[p * k + c];
+                z[i * k + c] = s / t[i * rank + i];
+            }
+        // Apply Q2 = H0 H1 ... H(rank-1) to [y; 0]: the reflections in reverse order, each stored under t's diagonal.
+        for (int j = rank - 1; j >= 0; j--)
+            if (reflections[j].Beta != 0) ApplyTo(t, n, rank, j, reflections[j].V0, reflections[j].Beta, z, k, 0, work);
+    }
+}

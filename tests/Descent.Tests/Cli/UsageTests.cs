@@ -1,0 +1,79 @@
+using Xunit;
+
+namespace Descent.Tests.Cli;
+
+public sealed class UsageTests
+{
+    public static TheoryData<string[], string> UsageErrors() => new()
+    {
+        { [], "command" },
+        { ["fit"], "fit" },
+        { ["train", "--target", "apples"], "--data" },
+        { ["train", "--data", "x.csv"], "--target" },
+        { ["train", "--data", "x.csv", "--target", "a", "--optimizer", "rmsprop"], "--optimizer" },
+        { ["train", "--data", "x.csv", "--target", "a", "--epochs", "many"], "--epochs" },
+        { ["train", "--data", "x.csv", "--target", "a", "--epochs", "0"], "--epochs" },
+        { ["train", "--data", "x.csv", "--target", "a", "--lr", "-0.1"], "--lr" },
+        { ["train", "--data", "x.csv", "--target", "a", "--lr", "NaN"], "--lr" },
+        { ["train", "--data", "x.csv", "--target", "a", "--batch-size", "0"], "--batch-size" },
+        { ["train", "--data", "x.csv", "--target", "a", "--val-split", "1"], "--val-split" },
+        { ["train", "--data", "x.csv", "--target", "a", "--momentum", "-1", "--optimizer", "sgd"], "--momentum" },
+        { ["train", "--data", "x.csv", "--target", "a", "--momentum", "0.9"], "--momentum" },
+        { ["train", "--data", "x.csv", "--target", "a", "--weight-decay", "-1"], "--weight-decay" },
+        { ["train", "--data", "x.csv", "--target", "a", "--optimizer", "sgd", "--nesterov"], "--nesterov" },
+        { ["train", "--data", "x.csv", "--target", "a", "--shuffle", "--no-shuffle"], "--no-shuffle" },
+        { ["train", "--data", "x.csv", "--target", "a", "--standardize", "--no-standardize"], "--no-standardize" },
+        { ["train", "--data", "x.csv", "--target", "a,,b"], "--target" },
+        { ["train", "--data", "x.csv", "--target", "a", "--bogus"], "--bogus" },
+        { ["predict", "--data", "x.csv"], "--model" },
+        { ["evaluate", "--model", "m.safetensors"], "--data" },
+        { ["solve", "--data", "x.csv"], "--target" },
+        { ["demo", "extra"], "extra" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UsageErrors))]
+    public void UsageErrorsExitWithTwoAndOneLine(string[] args, string named)
+    {
+        var r = CliFolder.Run(args);
+        r.AssertFailure(2, named);
+        Assert.Equal("", r.Out);
+    }
+
+    [Theory]
+    [InlineData("train")]
+    [InlineData("predict")]
+    [InlineData("evaluate")]
+    [InlineData("solve")]
+    [InlineData("demo")]
+    public void EveryCommandHasHelp(string command)
+    {
+        var r = CliFolder.Run(command, "--help");
+        Assert.Equal(0, r.Code);
+        Assert.Contains("Usage:", r.Out);
+        Assert.Contains(command, r.Out);
+    }
+
+    [Fact]
+    public void RootHelpListsTheCommands()
+    {
+        var r = CliFolder.Run("--help");
+        Assert.Equal(0, r.Code);
+        foreach (var c in new[] { "train", "predict", "evaluate", "solve", "demo" }) Assert.Contains(c, r.Out);
+    }
+
+    [Fact]
+    public void VersionPrintsTheVersion()
+    {
+        var r = CliFolder.Run("--version");
+        Assert.Equal(0, r.Code);
+        Assert.Matches(@"^\d+\.\d+\.\d+", r.Out);
+    }
+
+    [Fact]
+    public void MissingDataFileIsAFailedRunNamingTheFile()
+    {
+        var r = CliFolder.Run("solve", "--data", "no-such-file.csv", "--target", "a");
+        r.AssertFailure(1, "no-such-file.csv", "--data");
+    }
+}

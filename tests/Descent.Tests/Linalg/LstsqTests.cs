@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Descent;
+using Xunit;
+
+namespace Descent.Tests.Linalg;
+
+public class LstsqTests
+{
+    public static TheoryData<string> Cases()
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in Fixture().GetProperty("cases").EnumerateArray()) data.Add(c.GetProperty("name").GetString()!);
+        return data;
+    }
+
+    private static JsonElement Fixture() =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "lstsq.json"))).RootElement;
+
+    private static JsonElement Case(string name) =>
+        Fixture().GetProperty("cases").EnumerateArray().First(c => c.GetProperty("name").GetString() == name);
+
+    private static Tensor ToTensor(JsonElement e)
+    {
+        if (e.GetArrayLength() > 0 && e[0].ValueKind == JsonValueKind.Array)
+        {
+            int rows = e.GetArrayLength(), cols = e[0].GetArrayLength();
+            var values = e.EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetDouble())).ToArray();
+            return Tensor.FromSpan<double>(values, rows, cols);
+        }
+        var flat = e.EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        return Tensor.FromSpan<double>(flat, flat.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesNumPyMinimumNormSolution(string name)
+    {
+        var c = Case(name);
+        var a = ToTensor(c.GetProperty("a"));
+        var b = ToTensor(c.GetProperty("b"));
+        var expected = ToTensor(c.GetProperty("solution"));
+
+        var result = Descent.Linalg.Lstsq(a, b);
+
+        Assert.Equal(expected.Shape.ToArray(), result.Solution.Shape.ToArray());
+        Assert.Equal(c.GetProperty("rank").GetInt64(), result.Rank);
+        var got = result.Solution.ToArray<double>();
+        var want = expected.ToArray<double>();
+        double scale = Math.Max(1, want.Max(Math.Abs));
+        for (int i = 0; i < want.Length; i++)
+            Assert.True(Math.Abs(got[i] - want[i]) <= 1e-9 * scale, $"{name}[{i}]: {got[i]} vs NumPy {want[i]}");
+
+        var residuals = c.GetProperty("residuals").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        var gotResiduals = result.Residuals.ToArray<double>();
+        Assert.Equal(residuals.Length, gotResiduals.Length);
+        for (int i = 0; i < residuals.Length; i++)
+            Assert.True(Math.Abs(gotResiduals[i] - residuals[i]) <= 1e-9 * Math.Max(1, residuals[i]), $"{name} residual {i}: {gotResiduals[i]} vs {residuals[i]}");
+    }
+
+    [Fact]
+    public void ExactFitHasZeroResidualAndRecoversCoefficients()
+    {
+        var a = Tensor.From(new double[,] { { 1, 2 }, { 3, 4 }, { 5, 7 }, { -1, 0.5 } });
+        var w = Tensor.From(new double[,] { { 2 }, { -3 } });
+        var result = Descent.Linalg.Lstsq(a, a.MatMul(w));
+        Assert.Equal(2, result.Rank);
+        Assert.Equal(2.0, result.Solution[0, 0].Item(), 12);
+        Assert.Equal(-3.0, result.Solution[1, 0].Item(), 12);
+        Assert.True(result.Residuals.Item() < 1e-20);
+    }
+
+    [Fact]
+    public void RankDeficientGivesMinimumNormSplitAcrossRepeatedColumns()
+    {
+        // y = 4x fits with any w1 + w2 = 4; the minimum-norm choice splits it evenly.
+        var a = Tensor.From(new double[,] { { 1, 1 }, { 2, 2 }, { 3, 3 } });
+        var y = Tensor.From(new double[] { 4, 8, 12 });
+        var result = Descent.Linalg.Lstsq(a, y);
+        Assert.Equal(1, result.Rank);
+        Assert.Equal(new[] { 2.0, 2.0 }, result.Solution.ToArray<double>().Select(v => Math.Round(v, 12)));
+        Assert.Equal(0, result.Residuals.Numel());
+    }
+
+    [Fact]
+    public void Float32InputsGiveFloat32ResultsComputedInFloat64()
+    {
+        var a = Tensor.From(new float[,] { { 73, 67, 43, 1 }, { 91, 88, 64, 1 }, { 87, 134, 58, 1 }, { 102, 43, 37, 1 }, { 69, 96, 70, 1 } });
+        var y = Tensor.From(new float[,] { { 56 }, { 81 }, { 119 }, { 22 }, { 103 } });
+        var x32 = Descent.Linalg.Lstsq(a, y).Solution;
+        var x64 = Descent.Linalg.Lstsq(a.To(DType.Float64), y.To(DType.Float64)).Solution;
+        Assert.Equal(DType.Float32, x32.DType);
+        Assert.Equal(x64.To(DType.Float32).ToArray<float>(), x32.ToArray<float>());
+    }
+
+    [Fact]
+    public void RejectsMismatchedShapesAndDTypes()
+    {
+        var a = Tensor.Zeros([3, 2], DType.Float64);
+        Assert.Contains("B has 4 rows", Assert.Throws<ShapeMismatchException>(() => Descent.Linalg.Lstsq(a, Tensor.Zeros([4], DType.Float64))).Message);
+        Assert.Throws<ShapeMismatchException>(() => Descent.Linalg.Lstsq(Tensor.Zeros([3], DType.Float64), Tensor.Zeros([3], DType.Float64)));
+        Assert.Throws<DTypeMismatchException>(() => Descent.Linalg.Lstsq(a, Tensor.Zeros([3])));
+        Assert.Throws<DTypeMismatchException>(() => Descent.Linalg.Lstsq(Tensor.Zeros([3, 2], DType.Int64), Tensor.Zeros([3], DType.Int64)));
+    }
+}
