@@ -15,6 +15,8 @@ raw=bench/results/$MACHINE.jsonl
 : > "$raw"
 
 dotnet build -c Release bench/Descent.Bench -v q --nologo > /dev/null
+dotnet build -c Release src/Descent.Cli -v q --nologo > /dev/null
+cli=(src/Descent.Cli/bin/Release/net10.0/Descent.Cli train --data samples/data/apples_oranges.csv --target apples,oranges --epochs 100 --quiet)
 descent=(bench/Descent.Bench/bin/Release/net10.0/Descent.Bench workloads)
 peer=("$PYTHON" bench/peers/workloads.py)
 
@@ -23,6 +25,7 @@ for n in 1e6 1e7; do for d in 3 16 64; do for k in 1 2; do workloads+=("W3 $n $d
 for b in 256 4096; do workloads+=("W4 1e6 16 $b"); done
 workloads+=("W5 60000 128")
 for n in 256 512 1024 2048; do workloads+=("W6 $n"); done
+workloads+=("W7" "W8 1e6 16")
 
 load() { cut -d' ' -f1 /proc/loadavg; }
 note() { echo "{\"workload\": \"meta\", \"$1\": \"$2\"}" >> "$raw"; }
@@ -42,6 +45,12 @@ for w in "${workloads[@]}"; do
     for ((i = 1; i <= PAIRS; i++)); do
         echo "$w pair $i (load $(load))" >&2
         note load "$(load)"
+        if [[ $w == W7 ]]; then
+            # Whole processes, start-up included: the median of 5 runs per side and pair.
+            "$PYTHON" bench/peers/time_process.py descent 5 -- "${cli[@]}" >> "$raw"
+            "$PYTHON" bench/peers/time_process.py pytorch 5 -- "$PYTHON" bench/peers/w7_train.py samples/data/apples_oranges.csv 100 >> "$raw"
+            continue
+        fi
         # shellcheck disable=SC2086
         "${descent[@]}" $w >> "$raw"
         # shellcheck disable=SC2086

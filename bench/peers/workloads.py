@@ -47,12 +47,12 @@ def per_call(body, block_seconds=0.2, blocks=7):
     return median(times)
 
 
-def each(body, min_reps=3, min_seconds=1.0, warmup=True):
-    """Warm-up calls for WARMUP_SECONDS (at least one), then at least min_reps and about min_seconds of timed calls; the median."""
+def each(body, min_reps=3, min_seconds=1.0, warmup=True, warmup_seconds=WARMUP_SECONDS):
+    """Warm-up calls for warmup_seconds (at least one), then at least min_reps and about min_seconds of timed calls; the median."""
     if warmup:
         warm = time.perf_counter()
         body()
-        while time.perf_counter() - warm < WARMUP_SECONDS:
+        while time.perf_counter() - warm < warmup_seconds:
             body()
     times = []
     start = time.perf_counter()
@@ -107,7 +107,7 @@ def w3(n, d, k):
             b.grad.zero_()
         last[0] = loss.item()
 
-    t = each(epoch, min_reps=3, min_seconds=2.0)
+    t = each(epoch, min_reps=3, min_seconds=1.0, warmup_seconds=1.0)
     return {"workload": "W3", "params": f"N={n} D={d} K={k}", "seconds": t,
             "data_bytes": (n * d + n * k) * 4, "loss": last[0]}
 

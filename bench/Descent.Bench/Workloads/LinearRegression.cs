@@ -31,7 +31,7 @@ internal static class LinearRegression
                 b.Grad!.ZeroInPlace();
             }
             last = loss.Item<float>();
-        }, minReps: 3, minSeconds: 2.0);
+        }, minReps: 3, minSeconds: 1.0, warmupSeconds: 1.0);
         return new() { ["workload"] = "W3", ["params"] = $"N={n} D={d} K={k}", ["seconds"] = t, ["data_bytes"] = dataBytes, ["loss"] = last };
     }
 }

@@ -38,14 +38,14 @@ internal static class Timing
     }
 
     /// <summary>
-    /// Times single calls: warm-up calls for <see cref="WarmupSeconds"/> (at least one), then at least
+    /// Times single calls: warm-up calls for <paramref name="warmupSeconds"/> (at least one), then at least
     /// <paramref name="minReps"/> and about <paramref name="minSeconds"/> in all; the median.
     /// </summary>
-    public static double Each(Action body, int minReps = 3, double minSeconds = 1.0)
+    public static double Each(Action body, int minReps = 3, double minSeconds = 1.0, double warmupSeconds = WarmupSeconds)
     {
         var warm = Stopwatch.StartNew();
         do body();
-        while (warm.Elapsed.TotalSeconds < WarmupSeconds);
+        while (warm.Elapsed.TotalSeconds < warmupSeconds);
         var times = new List<double>();
         var total = Stopwatch.StartNew();
         var sw = new Stopwatch();
