@@ -22,15 +22,15 @@ internal static class GemmPacked<TK> where TK : struct, IMicroKernel
     public static void Run(MatrixRef<float> a, MatrixRef<float> b, float[] c, int cOff, int ldc, int m, int k, int n, int threads)
     {
         int mr = TK.MR, nr = TK.NR;
-        threads = Math.Clamp(threads, 1, Math.Max(1, m / mr));
-        int rowsPer = RoundUp((m + threads - 1) / threads, mr);
-        threads = (m + rowsPer - 1) / rowsPer;
+        // With threads, rows go out in several blocks per thread, taken as threads come free: a core slowed by
+        // other work on the machine then takes fewer blocks instead of holding the others up.
+        int blocks = threads <= 1 ? 1 : Math.Clamp((m + mr - 1) / mr, 1, threads * 4);
+        int rowsPer = RoundUp((m + blocks - 1) / blocks, mr);
+        blocks = (m + rowsPer - 1) / rowsPer;
         int kcMax = Math.Min(TK.KC, k);
         int ncMax = Math.Min(TK.NC, RoundUp(n, nr));
         int mcMax = Math.Min(TK.MC, rowsPer);
         var bPack = ArrayPool<float>.Shared.Rent(kcMax * ncMax);
-        var aPacks = new float[threads][];
-        for (int t = 0; t < threads; t++) aPacks[t] = ArrayPool<float>.Shared.Rent(mcMax * kcMax);
         try
         {
             for (int jc = 0; jc < n; jc += TK.NC)
@@ -41,24 +41,36 @@ internal static class GemmPacked<TK> where TK : struct, IMicroKernel
                 {
                     int kc = Math.Min(TK.KC, k - pc);
                     bool add = pc > 0;
-                    if (threads == 1)
+                    if (blocks == 1)
                     {
                         PackB(b, pc, jc, kc, nc, 0, panels, bPack);
-                        Compute(a, c, cOff, ldc, 0, m, jc, nc, pc, kc, add, aPacks[0], bPack);
+                        WithAPack(mcMax * kcMax, aPack => Compute(a, c, cOff, ldc, 0, m, jc, nc, pc, kc, add, aPack, bPack));
                         continue;
                     }
-                    int panelsPer = (panels + threads - 1) / threads;
+                    int panelBlocks = Math.Min(panels, blocks), panelsPer = (panels + panelBlocks - 1) / panelBlocks;
                     int jc0 = jc, pc0 = pc;
-                    Parallel.For(0, threads, t => PackB(b, pc0, jc0, kc, nc, t * panelsPer, Math.Min(panels, (t + 1) * panelsPer), bPack));
-                    Parallel.For(0, threads, t =>
-                        Compute(a, c, cOff, ldc, t * rowsPer, Math.Min(m, (t + 1) * rowsPer), jc0, nc, pc0, kc, add, aPacks[t], bPack));
+                    Parallel.For(0, panelBlocks, t => PackB(b, pc0, jc0, kc, nc, t * panelsPer, Math.Min(panels, (t + 1) * panelsPer), bPack));
+                    Parallel.For(0, blocks, t => WithAPack(mcMax * kcMax, aPack =>
+                        Compute(a, c, cOff, ldc, t * rowsPer, Math.Min(m, (t + 1) * rowsPer), jc0, nc, pc0, kc, add, aPack, bPack)));
                 }
             }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(bPack);
-            foreach (var p in aPacks) ArrayPool<float>.Shared.Return(p);
+        }
+    }
+
+    private static void WithAPack(int length, Action<float[]> body)
+    {
+        var aPack = ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            body(aPack);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(aPack);
         }
     }
 
