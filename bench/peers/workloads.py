@@ -101,8 +101,8 @@ def w3(n, d, k):
         loss = torch.sum(diff * diff) / diff.numel()
         loss.backward()
         with torch.no_grad():
-            w.sub_(w.grad * 0.1)
-            b.sub_(b.grad * 0.1)
+            w.sub_(w.grad * 0.01)
+            b.sub_(b.grad * 0.01)
             w.grad.zero_()
             b.grad.zero_()
         last[0] = loss.item()

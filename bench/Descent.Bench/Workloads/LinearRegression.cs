@@ -25,8 +25,8 @@ internal static class LinearRegression
             loss.Backward();
             using (Tensor.NoGrad())
             {
-                w.SubInPlace(w.Grad! * 0.1);
-                b.SubInPlace(b.Grad! * 0.1);
+                w.SubInPlace(w.Grad! * 0.01);
+                b.SubInPlace(b.Grad! * 0.01);
                 w.Grad!.ZeroInPlace();
                 b.Grad!.ZeroInPlace();
             }

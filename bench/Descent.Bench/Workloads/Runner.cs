@@ -36,9 +36,11 @@ internal static class Runner
         result["peak_rss"] = Timing.PeakRss();
         result["simd"] = Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : "Vector128";
         result["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
-        Console.WriteLine(JsonSerializer.Serialize(result));
+        Console.WriteLine(JsonSerializer.Serialize(result, Json));
         return 0;
     }
+
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     private static int Int(string s) => (int)double.Parse(s, CultureInfo.InvariantCulture);
 }
