@@ -41,7 +41,7 @@ def main(path, machine):
     p = out.append
     p(f"# Descent vs PyTorch on {machine}")
     p("")
-    p("Reproduce: `bench/run.sh` (needs the .NET 10 SDK, Debian's python3-torch and python3-numpy, and OpenBLAS as the")
+    p("Reproduce: `bench/run.sh` (needs the .NET 10 SDK, Debian's python3-torch, python3-numpy and python3-sklearn, and OpenBLAS as the")
     p("system BLAS). Each workload runs in its own process, Descent and PyTorch alternately, "
       f"{max((len(v) for (w, _, _), v in runs.items() if w != 'hw'), default=0)} pairs per workload; "
       "a figure is the median over the pairs of each process's median (min-max over the pairs in brackets).")

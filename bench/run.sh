@@ -2,7 +2,8 @@
 # Runs every workload in Descent and in its PyTorch peer, alternately, PAIRS times each (default 3), and writes
 # bench/results/<machine>.md. Usage: bench/run.sh [workload filter regex]   e.g. bench/run.sh 'W1|W6'
 # Environment: PAIRS (pairs per workload), MACHINE (results file name), PYTHON (default /usr/bin/python3).
-# The peer needs Debian's python3-torch and python3-numpy, with OpenBLAS as the system BLAS (libopenblas0-pthread).
+# The peer needs Debian's python3-torch, python3-numpy and python3-sklearn, with OpenBLAS as the system BLAS
+# (apt-get install -y python3-torch python3-numpy python3-sklearn libopenblas0-pthread).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAIRS=${PAIRS:-3}
