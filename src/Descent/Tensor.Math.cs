@@ -7,10 +7,17 @@ namespace Descent;
 public sealed partial class Tensor
 {
     /// <summary><c>this + alpha * other</c>, broadcasting (PyTorch's <c>add</c>).</summary>
-    public Tensor Add(Tensor other, double alpha = 1) => AddBackward.Forward(this, alpha == 1 ? other : other * alpha);
+    public Tensor Add(Tensor other, double alpha = 1) => AddBackward.Forward(this, Scaled(other, alpha));
 
     /// <summary><c>this - alpha * other</c>, broadcasting (PyTorch's <c>sub</c>).</summary>
-    public Tensor Sub(Tensor other, double alpha = 1) => SubBackward.Forward(this, alpha == 1 ? other : other * alpha);
+    public Tensor Sub(Tensor other, double alpha = 1) => SubBackward.Forward(this, Scaled(other, alpha));
+
+    // alpha * other for Add/Sub and their in-place forms: a whole alpha keeps an integer tensor integer, as PyTorch's
+    // integral alpha does (x.add(y, alpha=2) on int64 tensors is int64).
+    internal static Tensor Scaled(Tensor other, double alpha) =>
+        alpha == 1 ? other
+        : !other.DType.IsFloatingPoint() && alpha == Math.Round(alpha) && Math.Abs(alpha) <= long.MaxValue / 2 ? other * (long)alpha
+        : other * alpha;
 
     /// <summary>Elementwise product, broadcasting (PyTorch's <c>mul</c>).</summary>
     public Tensor Mul(Tensor other) => MulBackward.Forward(this, other);
