@@ -282,4 +282,12 @@ public abstract class Module<TInput1, TInput2, TOutput> : Module
 /// <summary>What <see cref="Module.LoadStateDict"/> did not match (PyTorch's <c>_IncompatibleKeys</c>).</summary>
 /// <param name="MissingKeys">Keys of the module that the state dict lacked.</param>
 /// <param name="UnexpectedKeys">Keys of the state dict that the module does not have.</param>
-public sealed record LoadStateDictResult(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys);
+public sealed record LoadStateDictResult(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys)
+{
+    /// <summary>PyTorch's repr with the keys listed: <c>_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])</c>.</summary>
+    public override string ToString()
+    {
+        static string List(IReadOnlyList<string> keys) => "[" + string.Join(", ", keys.Select(k => $"'{k}'")) + "]";
+        return $"_IncompatibleKeys(missing_keys={List(MissingKeys)}, unexpected_keys={List(UnexpectedKeys)})";
+    }
+}

@@ -266,6 +266,7 @@ public class ModuleTests
         var result = model.LoadStateDict(bad, strict: false);
         Assert.Equal(["2.bias"], result.MissingKeys);
         Assert.Equal(["3.weight"], result.UnexpectedKeys);
+        Assert.Equal("_IncompatibleKeys(missing_keys=['2.bias'], unexpected_keys=['3.weight'])", result.ToString());
         Assert.All(((Linear)model[0]).Bias!.ToArray<float>(), v => Assert.Equal(9f, v));
 
         bad["0.weight"] = Tensor.Zeros(2, 2);
