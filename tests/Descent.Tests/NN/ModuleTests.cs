@@ -130,8 +130,10 @@ public class ModuleTests
         var fresh = new Sequential(shared, shared);
         fresh.LoadStateDict(new Dictionary<string, Tensor>
         {
-            ["0.weight"] = other.StateDict()["0.weight"], ["0.bias"] = other.StateDict()["0.bias"],
-            ["1.weight"] = other.StateDict()["0.weight"], ["1.bias"] = other.StateDict()["0.bias"],
+            ["0.weight"] = other.StateDict()["0.weight"],
+            ["0.bias"] = other.StateDict()["0.bias"],
+            ["1.weight"] = other.StateDict()["0.weight"],
+            ["1.bias"] = other.StateDict()["0.bias"],
         });
         Assert.Equal(other.StateDict()["0.weight"].ToArray<float>(), shared.Weight.ToArray<float>());
     }
