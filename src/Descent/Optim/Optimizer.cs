@@ -69,11 +69,8 @@ public abstract class Optimizer
             foreach (var p in group.Parameters)
             {
                 int i = index++;
+                // Tensor.Grad only accepts a gradient of the parameter's shape and dtype.
                 if (p.Grad is not { } grad) continue;
-                if (!grad.SameShape(p))
-                    throw new InvalidOperationException($"{Name}: the gradient of parameter {i} has shape {Shapes.Format(grad.Shape)} but the parameter has shape {Shapes.Format(p.Shape)}");
-                if (grad.DType != p.DType)
-                    throw new DTypeMismatchException($"{Name}: the gradient of parameter {i} is {grad.DType.Name()} but the parameter is {p.DType.Name()}");
                 // Kernels work on contiguous elements; a strided parameter is updated in a copy that is written back.
                 var work = p.IsContiguous ? p : p.Contiguous();
                 Update(group, i, work, grad.Contiguous());
