@@ -150,7 +150,7 @@ public abstract class Optimizer
             foreach (var key in required)
                 if (!saved.Options.ContainsKey(key)) Fail($"parameter group {gi} lacks the option \"{key}\"");
             if (!(saved.Options["lr"] >= 0) || !(saved.Options["weight_decay"] >= 0))
-                Fail($"parameter group {gi} has a negative lr or weight_decay");
+                Fail(string.Create(CultureInfo.InvariantCulture, $"parameter group {gi} has lr {saved.Options["lr"]} and weight_decay {saved.Options["weight_decay"]}; neither may be negative"));
             foreach (var id in saved.Params)
                 if (!map.TryAdd(id, flat++)) Fail($"parameter index {id} appears more than once in the parameter groups");
         }
