@@ -6,11 +6,17 @@ namespace Descent;
 // Elementwise math, comparisons and reductions. Every method forwards to one primitive in Ops/ or composes them.
 public sealed partial class Tensor
 {
-    /// <summary><c>this + alpha * other</c>, broadcasting (PyTorch's <c>add</c>).</summary>
-    public Tensor Add(Tensor other, double alpha = 1) => AddBackward.Forward(this, Scaled(other, alpha));
+    /// <summary><c>this + alpha * other</c>, broadcasting (PyTorch's <c>add</c>); two bool tensors add as a logical or, as in PyTorch.</summary>
+    public Tensor Add(Tensor other, double alpha = 1) =>
+        BothBool(other) && alpha == 1 ? LogicalOr(other) : AddBackward.Forward(this, Scaled(other, alpha));
 
     /// <summary><c>this - alpha * other</c>, broadcasting (PyTorch's <c>sub</c>).</summary>
-    public Tensor Sub(Tensor other, double alpha = 1) => SubBackward.Forward(this, Scaled(other, alpha));
+    /// <exception cref="DTypeMismatchException">Both tensors are bool, which PyTorch refuses too.</exception>
+    public Tensor Sub(Tensor other, double alpha = 1) => BothBool(other)
+        ? throw new DTypeMismatchException("Sub: subtracting two bool tensors is not supported, as in PyTorch; use Ne() for exclusive or, or convert with To(DType.Int64)")
+        : SubBackward.Forward(this, Scaled(other, alpha));
+
+    private bool BothBool(Tensor other) => DType == DType.Bool && other is { DType: DType.Bool };
 
     // alpha * other for Add/Sub and their in-place forms: a whole alpha keeps an integer tensor integer, as PyTorch's
     // integral alpha does (x.add(y, alpha=2) on int64 tensors is int64).
@@ -19,8 +25,8 @@ public sealed partial class Tensor
         : !other.DType.IsFloatingPoint() && alpha == Math.Round(alpha) && Math.Abs(alpha) <= long.MaxValue / 2 ? other * (long)alpha
         : other * alpha;
 
-    /// <summary>Elementwise product, broadcasting (PyTorch's <c>mul</c>).</summary>
-    public Tensor Mul(Tensor other) => MulBackward.Forward(this, other);
+    /// <summary>Elementwise product, broadcasting (PyTorch's <c>mul</c>); two bool tensors multiply as a logical and, as in PyTorch.</summary>
+    public Tensor Mul(Tensor other) => BothBool(other) ? LogicalAnd(other) : MulBackward.Forward(this, other);
 
     /// <summary>Elementwise true division, broadcasting; integers divide as floats (PyTorch's <c>div</c>).</summary>
     public Tensor Div(Tensor other) => DivBackward.Forward(this, other);

@@ -50,6 +50,19 @@ public class PromotionTests
     }
 
     [Fact]
+    public void BoolTensorsAddAsOrMultiplyAsAndAndRefuseSubtraction()
+    {
+        // torch: t + f is [True, True], t * f is [True, False] (bool); t - f raises; t + 1 is int64 [2, 1].
+        var t = Tensor.From(new[] { true, false });
+        var f = Tensor.From(new[] { true, true });
+        Assert.Equal(DType.Bool, (t + f).DType);
+        Assert.Equal([true, true], (t + f).ToArray<bool>());
+        Assert.Equal([true, false], (t * f).ToArray<bool>());
+        Assert.Contains("bool", Assert.Throws<DTypeMismatchException>(() => t - f).Message);
+        Assert.Equal([2L, 1], (t + 1L).ToArray<long>());
+    }
+
+    [Fact]
     public void SignHasAZeroGradient()
     {
         var x = Tensor.From(new[] { -2.0, 0.0, 3.0 }, requiresGrad: true);
