@@ -127,6 +127,15 @@ public sealed partial class Tensor
     /// <summary>Elementwise <c>condition ? a : b</c> with a number for <paramref name="b"/>.</summary>
     public static Tensor Where(Tensor condition, Tensor a, double b) => WhereBackward.Forward(condition, a, a.ScalarFor(b));
 
+    /// <summary>Elementwise <c>condition ? a : b</c> with a number for <paramref name="a"/>.</summary>
+    public static Tensor Where(Tensor condition, double a, Tensor b) => WhereBackward.Forward(condition, b.ScalarFor(a), b);
+
+    /// <summary>
+    /// Elementwise <c>condition ? a : b</c> with two numbers: a float32 tensor of the condition's shape, as PyTorch's
+    /// <c>torch.where(mask, 1.0, 0.0)</c>.
+    /// </summary>
+    public static Tensor Where(Tensor condition, double a, double b) => WhereBackward.Forward(condition, Scalar(a), Scalar(b));
+
     /// <summary>Sum of all elements, as a zero-dim tensor.</summary>
     public Tensor Sum() => SumBackward.Forward(this, null, false);
 
