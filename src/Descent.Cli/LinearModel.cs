@@ -62,8 +62,8 @@ internal sealed class LinearModel
     public void Save(string path, IReadOnlyDictionary<string, string> extraMetadata)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
-        if (Features is not null) metadata["features"] = JsonSerializer.Serialize(Features);
-        metadata["targets"] = JsonSerializer.Serialize(Targets);
+        if (Features is not null) metadata["features"] = JsonSerializer.Serialize(Features, CliJson.Default.StringArray);
+        metadata["targets"] = JsonSerializer.Serialize(Targets, CliJson.Default.StringArray);
         foreach (var (key, value) in extraMetadata) metadata[key] = value;
         var tensors = new Dictionary<string, Tensor> { ["weight"] = WeightTensor(), ["bias"] = BiasTensor() };
         try
@@ -119,7 +119,7 @@ internal sealed class LinearModel
         string[]? names;
         try
         {
-            names = JsonSerializer.Deserialize<string[]>(json);
+            names = JsonSerializer.Deserialize(json, CliJson.Default.StringArray);
         }
         catch (JsonException)
         {

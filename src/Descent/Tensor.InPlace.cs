@@ -14,14 +14,14 @@ public sealed partial class Tensor
 {
     /// <summary><c>this += alpha * other</c> in place (PyTorch's <c>add_</c>). Returns this tensor.</summary>
     public Tensor AddInPlace(Tensor other, double alpha = 1) =>
-        alpha == 1 ? Apply<AddOp>(other, "AddInPlace") : Apply<AddOp>(other * alpha, "AddInPlace");
+        Apply<AddOp>(Scaled(other, alpha), "AddInPlace");
 
     /// <summary><c>this += value</c> in place.</summary>
     public Tensor AddInPlace(double value) => Apply<AddOp>(ScalarFor(value), "AddInPlace");
 
     /// <summary><c>this -= alpha * other</c> in place (PyTorch's <c>sub_</c>): the lesson's update <c>w.sub_(w.grad * lr)</c>.</summary>
     public Tensor SubInPlace(Tensor other, double alpha = 1) =>
-        alpha == 1 ? Apply<SubOp>(other, "SubInPlace") : Apply<SubOp>(other * alpha, "SubInPlace");
+        Apply<SubOp>(Scaled(other, alpha), "SubInPlace");
 
     /// <summary><c>this -= value</c> in place.</summary>
     public Tensor SubInPlace(double value) => Apply<SubOp>(ScalarFor(value), "SubInPlace");

@@ -6,14 +6,27 @@ namespace Descent;
 // Elementwise math, comparisons and reductions. Every method forwards to one primitive in Ops/ or composes them.
 public sealed partial class Tensor
 {
-    /// <summary><c>this + alpha * other</c>, broadcasting (PyTorch's <c>add</c>).</summary>
-    public Tensor Add(Tensor other, double alpha = 1) => AddBackward.Forward(this, alpha == 1 ? other : other * alpha);
+    /// <summary><c>this + alpha * other</c>, broadcasting (PyTorch's <c>add</c>); two bool tensors add as a logical or, as in PyTorch.</summary>
+    public Tensor Add(Tensor other, double alpha = 1) =>
+        BothBool(other) && alpha == 1 ? LogicalOr(other) : AddBackward.Forward(this, Scaled(other, alpha));
 
     /// <summary><c>this - alpha * other</c>, broadcasting (PyTorch's <c>sub</c>).</summary>
-    public Tensor Sub(Tensor other, double alpha = 1) => SubBackward.Forward(this, alpha == 1 ? other : other * alpha);
+    /// <exception cref="DTypeMismatchException">Both tensors are bool, which PyTorch refuses too.</exception>
+    public Tensor Sub(Tensor other, double alpha = 1) => BothBool(other)
+        ? throw new DTypeMismatchException("Sub: subtracting two bool tensors is not supported, as in PyTorch; use Ne() for exclusive or, or convert with To(DType.Int64)")
+        : SubBackward.Forward(this, Scaled(other, alpha));
 
-    /// <summary>Elementwise product, broadcasting (PyTorch's <c>mul</c>).</summary>
-    public Tensor Mul(Tensor other) => MulBackward.Forward(this, other);
+    private bool BothBool(Tensor other) => DType == DType.Bool && other is { DType: DType.Bool };
+
+    // alpha * other for Add/Sub and their in-place forms: a whole alpha keeps an integer tensor integer, as PyTorch's
+    // integral alpha does (x.add(y, alpha=2) on int64 tensors is int64).
+    internal static Tensor Scaled(Tensor other, double alpha) =>
+        alpha == 1 ? other
+        : !other.DType.IsFloatingPoint() && alpha == Math.Round(alpha) && Math.Abs(alpha) <= long.MaxValue / 2 ? other * (long)alpha
+        : other * alpha;
+
+    /// <summary>Elementwise product, broadcasting (PyTorch's <c>mul</c>); two bool tensors multiply as a logical and, as in PyTorch.</summary>
+    public Tensor Mul(Tensor other) => BothBool(other) ? LogicalAnd(other) : MulBackward.Forward(this, other);
 
     /// <summary>Elementwise true division, broadcasting; integers divide as floats (PyTorch's <c>div</c>).</summary>
     public Tensor Div(Tensor other) => DivBackward.Forward(this, other);
@@ -113,6 +126,15 @@ public sealed partial class Tensor
 
     /// <summary>Elementwise <c>condition ? a : b</c> with a number for <paramref name="b"/>.</summary>
     public static Tensor Where(Tensor condition, Tensor a, double b) => WhereBackward.Forward(condition, a, a.ScalarFor(b));
+
+    /// <summary>Elementwise <c>condition ? a : b</c> with a number for <paramref name="a"/>.</summary>
+    public static Tensor Where(Tensor condition, double a, Tensor b) => WhereBackward.Forward(condition, b.ScalarFor(a), b);
+
+    /// <summary>
+    /// Elementwise <c>condition ? a : b</c> with two numbers: a float32 tensor of the condition's shape, as PyTorch's
+    /// <c>torch.where(mask, 1.0, 0.0)</c>.
+    /// </summary>
+    public static Tensor Where(Tensor condition, double a, double b) => WhereBackward.Forward(condition, Scalar(a), Scalar(b));
 
     /// <summary>Sum of all elements, as a zero-dim tensor.</summary>
     public Tensor Sum() => SumBackward.Forward(this, null, false);

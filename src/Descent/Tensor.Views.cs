@@ -105,7 +105,11 @@ public sealed partial class Tensor
     /// <summary>Expands to the shape of <paramref name="other"/>.</summary>
     public Tensor ExpandAs(Tensor other) => Expand(other.ShapeArray);
 
-    /// <summary><paramref name="length"/> entries of dim <paramref name="dim"/> from <paramref name="start"/>: a view.</summary>
+    /// <summary>
+    /// <paramref name="length"/> entries of dim <paramref name="dim"/> from <paramref name="start"/> (negative counts
+    /// from the end, as in PyTorch): a view.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range does not lie within the dim.</exception>
     public Tensor Narrow(int dim, int start, int length) => NarrowBackward.Forward(this, dim, start, length);
 
     /// <summary>Entry <paramref name="index"/> of dim <paramref name="dim"/>, with that dim removed: a view.</summary>

@@ -117,7 +117,22 @@ public sealed partial class Tensor
     /// The gradient accumulated by <see cref="Backward(bool)"/>: null until a backward pass reaches this leaf, then
     /// summed over every later pass until set to null or zeroed, as in PyTorch.
     /// </summary>
-    public Tensor? Grad { get; set; }
+    /// <exception cref="ShapeMismatchException">Set to a tensor of another shape (PyTorch: "assigned grad has data of a different size").</exception>
+    /// <exception cref="DTypeMismatchException">Set to a tensor of another dtype.</exception>
+    public Tensor? Grad
+    {
+        get => _grad;
+        set
+        {
+            if (value is not null && !value.SameShape(this))
+                throw new ShapeMismatchException($"Grad: the gradient must have the tensor's shape {Shapes.Format(Shape)}, got {Shapes.Format(value.Shape)}");
+            if (value is not null && value.DType != DType)
+                throw new DTypeMismatchException($"Grad: the gradient must have the tensor's dtype {DType.Name()}, got {value.DType.Name()}");
+            _grad = value;
+        }
+    }
+
+    private Tensor? _grad;
 
     internal void SetGradFn(Node node)
     {

@@ -31,6 +31,8 @@ internal static class DemoCommand
         return Csv.Read(stream, new CsvOptions { Targets = ["apples", "oranges"] }, "apples_oranges.csv");
     }
 
+    // One long method on purpose: it reads top to bottom as the lesson does, each step under the line that announces
+    // it, and the lesson's names (w, b, loss, model) stay in scope from the step that makes them to the one that uses them.
     private static int Run(TextWriter o)
     {
         var data = LoadData();

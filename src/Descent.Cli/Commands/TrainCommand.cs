@@ -177,10 +177,10 @@ internal static class TrainCommand
         };
         if (s.Standardize)
         {
-            metadata["feature_mean"] = JsonSerializer.Serialize(result.Scaling.FeatureMean);
-            metadata["feature_std"] = JsonSerializer.Serialize(result.Scaling.FeatureStd);
-            metadata["target_mean"] = JsonSerializer.Serialize(result.Scaling.TargetMean);
-            metadata["target_std"] = JsonSerializer.Serialize(result.Scaling.TargetStd);
+            metadata["feature_mean"] = JsonSerializer.Serialize(result.Scaling.FeatureMean, CliJson.Default.DoubleArray);
+            metadata["feature_std"] = JsonSerializer.Serialize(result.Scaling.FeatureStd, CliJson.Default.DoubleArray);
+            metadata["target_mean"] = JsonSerializer.Serialize(result.Scaling.TargetMean, CliJson.Default.DoubleArray);
+            metadata["target_std"] = JsonSerializer.Serialize(result.Scaling.TargetStd, CliJson.Default.DoubleArray);
         }
         return metadata;
     }

@@ -59,11 +59,7 @@ public static class Npz
     public static IReadOnlyDictionary<string, Tensor> Load(Stream stream, string name = "<stream>")
     {
         ArgumentNullException.ThrowIfNull(stream);
-        if (stream.CanSeek) return Read(stream, name);
-        var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        copy.Position = 0;
-        return Read(copy, name);
+        return Read(TensorBytes.Seekable(stream), name);
     }
 
     /// <summary>Reads <c>.npz</c> <paramref name="bytes"/>; <paramref name="name"/> is used in error messages.</summary>

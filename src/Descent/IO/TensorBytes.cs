@@ -18,6 +18,16 @@ internal enum StoredType
 /// <summary>Moves tensor elements between streams and storage, in either byte order.</summary>
 internal static class TensorBytes
 {
+    /// <summary><paramref name="stream"/> itself when it can seek (the readers check lengths against it), else its rest copied into memory.</summary>
+    public static Stream Seekable(Stream stream)
+    {
+        if (stream.CanSeek) return stream;
+        var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        copy.Position = 0;
+        return copy;
+    }
+
     public static int Size(this StoredType type) => type switch
     {
         StoredType.Float32 or StoredType.Int32 => 4,

@@ -175,18 +175,28 @@ public abstract class Module
 
     /// <summary>
     /// Every parameter and buffer under its dotted name, in PyTorch's order (own parameters, own buffers, then each
-    /// sub-module's; a module shared by two parents is listed once, under its first name). The tensors are detached but share data with the module, as PyTorch's <c>state_dict()</c>:
-    /// training changes them; <see cref="Tensor.Clone"/> them for a snapshot.
+    /// sub-module's). A module or tensor shared by two parents appears under each of its names, as in PyTorch's
+    /// <c>state_dict()</c> (unlike <see cref="NamedParameters"/>, which lists it once), so the keys match PyTorch's for
+    /// tied weights too. The tensors are detached but share data with the module, as PyTorch's are: training changes
+    /// them; <see cref="Tensor.Clone"/> them for a snapshot.
     /// </summary>
+    /// <exception cref="InvalidOperationException">A module contains itself through its sub-modules.</exception>
     public OrderedDictionary<string, Tensor> StateDict()
     {
         var dict = new OrderedDictionary<string, Tensor>();
-        foreach (var (path, module) in NamedModules())
-        {
-            foreach (var (name, p) in module._parameters) dict[Join(path, name)] = p.Detach();
-            foreach (var (name, b) in module._buffers) dict[Join(path, name)] = b.Detach();
-        }
+        AddState(dict, "", new HashSet<Module>(ReferenceEqualityComparer.Instance));
         return dict;
+    }
+
+    // Recursive like PyTorch's _save_to_state_dict; modules nest only as deep as a model's definition.
+    private void AddState(OrderedDictionary<string, Tensor> dict, string path, HashSet<Module> enclosing)
+    {
+        if (!enclosing.Add(this))
+            throw new InvalidOperationException($"StateDict: {GetName()} at \"{path}\" contains itself through its sub-modules");
+        foreach (var (name, p) in _parameters) dict[Join(path, name)] = p.Detach();
+        foreach (var (name, b) in _buffers) dict[Join(path, name)] = b.Detach();
+        foreach (var (name, m) in _modules) m.AddState(dict, Join(path, name), enclosing);
+        enclosing.Remove(this);
     }
 
     /// <summary>
@@ -272,4 +282,12 @@ public abstract class Module<TInput1, TInput2, TOutput> : Module
 /// <summary>What <see cref="Module.LoadStateDict"/> did not match (PyTorch's <c>_IncompatibleKeys</c>).</summary>
 /// <param name="MissingKeys">Keys of the module that the state dict lacked.</param>
 /// <param name="UnexpectedKeys">Keys of the state dict that the module does not have.</param>
-public sealed record LoadStateDictResult(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys);
+public sealed record LoadStateDictResult(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys)
+{
+    /// <summary>PyTorch's repr with the keys listed: <c>_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])</c>.</summary>
+    public override string ToString()
+    {
+        static string List(IReadOnlyList<string> keys) => "[" + string.Join(", ", keys.Select(k => $"'{k}'")) + "]";
+        return $"_IncompatibleKeys(missing_keys={List(MissingKeys)}, unexpected_keys={List(UnexpectedKeys)})";
+    }
+}

@@ -156,12 +156,13 @@ internal sealed class PowBackward : Node
         return node.Attach(r, a, b);
     }
 
-    // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b ln a, taken as 0 where a = 0 and b >= 0, as PyTorch does
+    // d(a^b)/da = b a^(b-1), taken as 0 where b = 0 (else 0 * 0^-1 would be NaN at a = 0), as PyTorch does;
+    // d(a^b)/db = a^b ln a, taken as 0 where a = 0 and b >= 0, as PyTorch does
     internal override Tensor?[] Apply(Tensor g)
     {
         var a = Saved(0);
         var b = Saved(1);
-        Tensor? ga = NeedsGrad(0) ? g * b * a.Pow(b - 1.0) : null;
+        Tensor? ga = NeedsGrad(0) ? Tensor.Where(b.Ne(0.0), g * b * a.Pow(b - 1.0), 0.0) : null;
         Tensor? gb = null;
         if (NeedsGrad(1))
         {

@@ -152,8 +152,11 @@ internal sealed class NarrowBackward(int[] inputShape, int dim, int start) : Nod
         if (x.Dim == 0) throw new ShapeMismatchException("Narrow: a zero-dim tensor has no dim to narrow");
         dim = Shapes.Dim(dim, x.Dim, "Narrow");
         int size = x.ShapeArray[dim];
-        if (start < 0 || length < 0 || start > size || start + length > size)
+        // A negative start counts from the end, as in PyTorch.
+        int first = start < 0 && start >= -size ? start + size : start;
+        if (first < 0 || length < 0 || first > size || first + length > size)
             throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: range {start}..{start + length} is out of bounds for dim {dim} of size {size}");
+        start = first;
         var shape = (int[])x.ShapeArray.Clone();
         shape[dim] = length;
         var r = new Tensor(x.Storage, shape, x.StridesArray, x.Offset + start * x.StridesArray[dim]).AsViewOf(x);

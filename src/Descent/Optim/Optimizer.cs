@@ -69,11 +69,8 @@ public abstract class Optimizer
             foreach (var p in group.Parameters)
             {
                 int i = index++;
+                // Tensor.Grad only accepts a gradient of the parameter's shape and dtype.
                 if (p.Grad is not { } grad) continue;
-                if (!grad.SameShape(p))
-                    throw new InvalidOperationException($"{Name}: the gradient of parameter {i} has shape {Shapes.Format(grad.Shape)} but the parameter has shape {Shapes.Format(p.Shape)}");
-                if (grad.DType != p.DType)
-                    throw new DTypeMismatchException($"{Name}: the gradient of parameter {i} is {grad.DType.Name()} but the parameter is {p.DType.Name()}");
                 // Kernels work on contiguous elements; a strided parameter is updated in a copy that is written back.
                 var work = p.IsContiguous ? p : p.Contiguous();
                 Update(group, i, work, grad.Contiguous());
@@ -153,7 +150,7 @@ public abstract class Optimizer
             foreach (var key in required)
                 if (!saved.Options.ContainsKey(key)) Fail($"parameter group {gi} lacks the option \"{key}\"");
             if (!(saved.Options["lr"] >= 0) || !(saved.Options["weight_decay"] >= 0))
-                Fail($"parameter group {gi} has a negative lr or weight_decay");
+                Fail(string.Create(CultureInfo.InvariantCulture, $"parameter group {gi} has lr {saved.Options["lr"]} and weight_decay {saved.Options["weight_decay"]}; neither may be negative"));
             foreach (var id in saved.Params)
                 if (!map.TryAdd(id, flat++)) Fail($"parameter index {id} appears more than once in the parameter groups");
         }

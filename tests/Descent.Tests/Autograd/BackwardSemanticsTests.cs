@@ -45,6 +45,22 @@ public class BackwardSemanticsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AssigningAGradOfAnotherShapeOrDTypeThrows()
+    {
+        // PyTorch: "assigned grad has data of a different size" / "... of a different type".
+        var x = Tensor.Ones([2], requiresGrad: true);
+        var e = Assert.Throws<ShapeMismatchException>(() => x.Grad = Tensor.Ones(3));
+        Assert.Contains("[2]", e.Message);
+        Assert.Contains("[3]", e.Message);
+        var d = Assert.Throws<DTypeMismatchException>(() => x.Grad = Tensor.Ones([2], DType.Float64));
+        Assert.Contains("float64", d.Message);
+        Assert.Null(x.Grad);
+        x.Grad = Tensor.Full([2], 3.0);
+        (x * 2.0).Sum().Backward();
+        Assert.Equal([5f, 5f], x.Grad!.ToArray<float>());
+    }
+
+    [Fact]
     public void GradIsAFreshTensorNotTheGradientPassedIn()
     {
         var x = Leaf(1, 2);

@@ -37,6 +37,16 @@ public class NpzTests
         else Assert.Equal(cube.Length, cube.CompressedLength);
     }
 
+    [Fact]
+    public void UnseekableStreamsAreRead()
+    {
+        var tensors = IOFixtures.Sample();
+        var bytes = new MemoryStream();
+        Npz.Save(bytes, tensors, compress: true);
+        var back = Npz.Load(new ForwardOnlyStream(bytes.ToArray()), "piped.npz");
+        foreach (var (name, t) in tensors) IOFixtures.AssertSameTensor(t, back[name]);
+    }
+
     private static byte[] Zip(params (string Name, byte[] Data)[] members)
     {
         var memory = new MemoryStream();

@@ -115,6 +115,40 @@ public class ModuleTests
     }
 
     [Fact]
+    public void StateDictListsASharedModuleUnderEachNameAsPyTorchDoes()
+    {
+        // l = nn.Linear(2, 2); nn.Sequential(l, l).state_dict().keys() is 0.weight, 0.bias, 1.weight, 1.bias.
+        var shared = new Linear(2, 2, generator: new Generator(1));
+        var seq = new Sequential(shared, shared);
+        var dict = seq.StateDict();
+        Assert.Equal(["0.weight", "0.bias", "1.weight", "1.bias"], dict.Keys);
+        Assert.Equal(shared.Weight.ToArray<float>(), dict["1.weight"].ToArray<float>());
+        Assert.Equal(["a.weight", "b.0.weight"], new Tied().StateDict().Keys);
+
+        // So a state dict PyTorch saved for the tied model loads strictly.
+        var other = new Sequential(new Linear(2, 2, generator: new Generator(2)), new Linear(2, 2));
+        var fresh = new Sequential(shared, shared);
+        fresh.LoadStateDict(new Dictionary<string, Tensor>
+        {
+            ["0.weight"] = other.StateDict()["0.weight"],
+            ["0.bias"] = other.StateDict()["0.bias"],
+            ["1.weight"] = other.StateDict()["0.weight"],
+            ["1.bias"] = other.StateDict()["0.bias"],
+        });
+        Assert.Equal(other.StateDict()["0.weight"].ToArray<float>(), shared.Weight.ToArray<float>());
+    }
+
+    [Fact]
+    public void StateDictOfAModuleThatContainsItselfThrows()
+    {
+        var outer = new Sequential(new Linear(1, 1));
+        var inner = new Sequential(outer);
+        outer.Append(inner);
+        var e = Assert.Throws<InvalidOperationException>(() => outer.StateDict());
+        Assert.Contains("contains itself", e.Message);
+    }
+
+    [Fact]
     public void RegistrationRejectsBadNamesAndTensors()
     {
         var net = new Net();
@@ -234,6 +268,7 @@ public class ModuleTests
         var result = model.LoadStateDict(bad, strict: false);
         Assert.Equal(["2.bias"], result.MissingKeys);
         Assert.Equal(["3.weight"], result.UnexpectedKeys);
+        Assert.Equal("_IncompatibleKeys(missing_keys=['2.bias'], unexpected_keys=['3.weight'])", result.ToString());
         Assert.All(((Linear)model[0]).Bias!.ToArray<float>(), v => Assert.Equal(9f, v));
 
         bad["0.weight"] = Tensor.Zeros(2, 2);

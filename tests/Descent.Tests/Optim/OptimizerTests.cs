@@ -170,6 +170,10 @@ public class OptimizerTests
         Assert.Equal(0.1, swapped.ParamGroups[0].Lr);
         var adam = new Adam(new Problem(DType.Float32).Parameters);
         Assert.Contains("lacks the option \"beta1\"", Assert.Throws<ArgumentException>(() => adam.LoadStateDict(sd)).Message);
+        sd.ParamGroups[0].Options["lr"] = -0.5;
+        var negative = Assert.Throws<ArgumentException>(() => other.LoadStateDict(sd));
+        Assert.Contains("parameter group 0 has lr -0.5 and weight_decay 0", negative.Message);
+        Assert.Equal(0.5, other.ParamGroups[0].Lr);
     }
 
     [Fact]

@@ -58,6 +58,20 @@ public class ViewTests
     }
 
     [Fact]
+    public void NarrowWithANegativeStartCountsFromTheEnd()
+    {
+        // torch.arange(6.).reshape(2, 3).narrow(1, -2, 2) is [[1, 2], [4, 5]]; a start below -3 is out of range.
+        var m = Matrix();
+        var v = m.Narrow(1, -2, 2);
+        Assert.Equal([1f, 2, 4, 5], v.ToArray<float>());
+        Assert.Equal(1, v.StorageOffset);
+        Assert.Equal([2, 0], m.Narrow(1, -3, 0).Shape.ToArray());
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => m.Narrow(1, -4, 1));
+        Assert.Contains("range -4..-3 is out of bounds for dim 1 of size 3", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.Narrow(1, -1, 2));
+    }
+
+    [Fact]
     public void ViewValuesAndShapes()
     {
         var m = Matrix();

@@ -1,10 +1,9 @@
-using Descent;
 using Xunit;
 
-namespace Descent.Tests;
+namespace Descent.Tests.TensorTests;
 
 /// <summary>Var and Std read a lone whole-number argument as a dim, as PyTorch's <c>x.var(1)</c> does.</summary>
-public class TensorVarStdTests
+public class VarStdTests
 {
     private static readonly Tensor X = Tensor.From(new double[,] { { 1, 2, 3, 4 }, { 2, 4, 6, 8 }, { 0, 0, 0, 1 } });
 

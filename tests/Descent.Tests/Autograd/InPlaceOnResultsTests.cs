@@ -1,10 +1,9 @@
-using Descent;
 using Xunit;
 
-namespace Descent.Tests;
+namespace Descent.Tests.Autograd;
 
 /// <summary>Recorded in-place ops on results of ops (PyTorch's <c>a = x * 1; a.mul_(y)</c>) differentiate as their out-of-place forms.</summary>
-public class InPlaceAutogradTests
+public class InPlaceOnResultsTests
 {
     private static Tensor Leaf(params double[] values) => Tensor.From(values, requiresGrad: true);
 

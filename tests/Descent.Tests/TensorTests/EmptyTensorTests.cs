@@ -1,7 +1,6 @@
-using Descent;
 using Xunit;
 
-namespace Descent.Tests;
+namespace Descent.Tests.TensorTests;
 
 /// <summary>Tensors with no elements go through every op, as in PyTorch, including empty views whose offset lies past the end of their storage.</summary>
 public class EmptyTensorTests
