@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every workload in Descent and in its PyTorch peer, alternately, PAIRS times each (default 3), and writes
 # bench/results/<machine>.md. Usage: bench/run.sh [workload filter regex]   e.g. bench/run.sh 'W1|W6'
-# Environment: PAIRS (pairs per workload), MACHINE (results file name), PYTHON (default /usr/bin/python3).
+# Environment: PAIRS (pairs per workload), MACHINE (results file name), PYTHON (default /usr/bin/python3),
+# APPEND=1 (add to the raw results of an earlier run instead of starting afresh, e.g. to rerun one workload).
 # The peer needs Debian's python3-torch, python3-numpy and python3-sklearn, with OpenBLAS as the system BLAS
 # (apt-get install -y python3-torch python3-numpy python3-sklearn libopenblas0-pthread).
 set -euo pipefail
@@ -13,11 +14,16 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 MACHINE=${MACHINE:-$(echo "$cpu" | tr 'A-Z' 'a-z' | sed 's/([^)]*)//g; s/[^a-z0-9]\+/-/g; s/^-//; s/-$//')-$(nproc)c}
 mkdir -p bench/results
 raw=bench/results/$MACHINE.jsonl
-: > "$raw"
+[[ ${APPEND:-0} == 1 ]] || : > "$raw"
 
 dotnet build -c Release bench/Descent.Bench -v q --nologo > /dev/null
 dotnet build -c Release src/Descent.Cli -v q --nologo > /dev/null
-cli=(src/Descent.Cli/bin/Release/net10.0/Descent.Cli train --data samples/data/apples_oranges.csv --target apples,oranges --epochs 100 --quiet)
+train=(train --data samples/data/apples_oranges.csv --target apples,oranges --epochs 100 --quiet)
+aot=bench/Descent.Bench/bin/aot
+if [[ "W7" =~ $FILTER ]] && ! dotnet publish src/Descent.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$aot" -v q --nologo > /dev/null; then
+    echo "Native AOT publish of the CLI failed; W7 runs with the JIT only" >&2
+    rm -f "$aot/Descent.Cli"
+fi
 descent=(bench/Descent.Bench/bin/Release/net10.0/Descent.Bench workloads)
 peer=("$PYTHON" bench/peers/workloads.py)
 
@@ -48,7 +54,8 @@ for w in "${workloads[@]}"; do
         note load "$(load)"
         if [[ $w == W7 ]]; then
             # Whole processes, start-up included: the median of 5 runs per side and pair.
-            "$PYTHON" bench/peers/time_process.py descent 5 -- "${cli[@]}" >> "$raw"
+            "$PYTHON" bench/peers/time_process.py descent 5 -- src/Descent.Cli/bin/Release/net10.0/Descent.Cli "${train[@]}" >> "$raw"
+            if [[ -x $aot/Descent.Cli ]]; then "$PYTHON" bench/peers/time_process.py descent-aot 5 -- "$aot/Descent.Cli" "${train[@]}" >> "$raw"; fi
             "$PYTHON" bench/peers/time_process.py pytorch 5 -- "$PYTHON" bench/peers/w7_train.py samples/data/apples_oranges.csv 100 >> "$raw"
             continue
         fi
