@@ -20,8 +20,8 @@ internal sealed class Storage(Array data, DType dtype)
         return new(dtype.NewArray(length, zeroed), dtype);
     }
 
-    /// <summary>Buffers from this size on count towards <see cref="LargeBuffers"/>.</summary>
-    public const long LargeBytes = 1 << 20;
+    /// <summary>Buffers from this size on (the large object heap's threshold) count towards <see cref="LargeBuffers"/>.</summary>
+    public const long LargeBytes = 85_000;
 }
 
 /// <summary>

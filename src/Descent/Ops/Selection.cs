@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Descent.Autograd;
 using Descent.Kernels;
 
@@ -225,22 +226,35 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
         return [full];
     }
 
+    /// <summary>
+    /// One copy per selected slice. Shuffled batches pick rows all over a large tensor, so each copy would wait for
+    /// memory; the rows a few steps ahead are prefetched so that those waits overlap.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Gather<T>(ReadOnlySpan<T> x, Span<T> r, ReadOnlySpan<long> idx, int outer, int size, int inner)
+    private static unsafe void Gather<T>(ReadOnlySpan<T> x, Span<T> r, ReadOnlySpan<long> idx, int outer, int size, int inner) where T : unmanaged
     {
+        const int Ahead = 16;
         int n = idx.Length;
-        if (inner == 1)
+        fixed (T* px = x)
         {
             for (int o = 0; o < outer; o++)
-                for (int j = 0; j < n; j++) r[o * n + j] = x[o * size + (int)(idx[j] < 0 ? idx[j] + size : idx[j])];
-            return;
-        }
-        for (int o = 0; o < outer; o++)
-            for (int j = 0; j < n; j++)
             {
-                int i = (int)(idx[j] < 0 ? idx[j] + size : idx[j]);
-                x.Slice((o * size + i) * inner, inner).CopyTo(r.Slice((o * n + j) * inner, inner));
+                T* slab = px + (long)o * size * inner;
+                for (int j = 0; j < n; j++)
+                {
+                    if (Sse.IsSupported && j + Ahead < n)
+                    {
+                        long ahead = idx[j + Ahead] < 0 ? idx[j + Ahead] + size : idx[j + Ahead];
+                        T* row = slab + ahead * inner;
+                        Sse.Prefetch0(row);
+                        Sse.Prefetch0(row + inner - 1);
+                    }
+                    int i = (int)(idx[j] < 0 ? idx[j] + size : idx[j]);
+                    if (inner == 1) r[o * n + j] = x[o * size + i];
+                    else x.Slice((o * size + i) * inner, inner).CopyTo(r.Slice((o * n + j) * inner, inner));
+                }
             }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
