@@ -87,13 +87,13 @@ public sealed class BceWithLogitsLoss : Module<Tensor, Tensor, Tensor>
 }
 
 /// <summary>
-/// Cross-entropy of logits against classes as a module (PyTorch's <c>nn.CrossEntropyLoss</c>); see
-/// <see cref="Functional.CrossEntropy"/>. The class weights are a buffer.
+/// The part that <see cref="CrossEntropyLoss"/> and <see cref="NllLoss"/> share (PyTorch's <c>_WeightedLoss</c>):
+/// optional class weights, kept as a buffer, an ignored target value and a reduction.
 /// </summary>
-public sealed class CrossEntropyLoss : Module<Tensor, Tensor, Tensor>
+public abstract class WeightedClassLoss : Module<Tensor, Tensor, Tensor>
 {
     /// <summary>A loss with optional class <paramref name="weight"/>s, ignoring targets equal to <paramref name="ignoreIndex"/>.</summary>
-    public CrossEntropyLoss(Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
+    private protected WeightedClassLoss(Tensor? weight, long ignoreIndex, Reduction reduction)
     {
         Reduction = reduction;
         IgnoreIndex = ignoreIndex;
@@ -108,7 +108,15 @@ public sealed class CrossEntropyLoss : Module<Tensor, Tensor, Tensor>
 
     /// <summary>The weight of each class, or null.</summary>
     public Tensor? Weight { get; }
+}
 
+/// <summary>
+/// Cross-entropy of logits against classes as a module (PyTorch's <c>nn.CrossEntropyLoss</c>); see
+/// <see cref="Functional.CrossEntropy"/>. The class weights are a buffer.
+/// </summary>
+public sealed class CrossEntropyLoss(Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
+    : WeightedClassLoss(weight, ignoreIndex, reduction)
+{
     /// <summary>The loss of logits <paramref name="input"/> against class indices <paramref name="target"/>.</summary>
     public override Tensor Forward(Tensor input, Tensor target) => Functional.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction);
 }
@@ -117,25 +125,9 @@ public sealed class CrossEntropyLoss : Module<Tensor, Tensor, Tensor>
 /// Negative log-likelihood of log-probabilities against classes as a module (PyTorch's <c>nn.NLLLoss</c>); see
 /// <see cref="Functional.NllLoss"/>. The class weights are a buffer.
 /// </summary>
-public sealed class NllLoss : Module<Tensor, Tensor, Tensor>
+public sealed class NllLoss(Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
+    : WeightedClassLoss(weight, ignoreIndex, reduction)
 {
-    /// <summary>A loss with optional class <paramref name="weight"/>s, ignoring targets equal to <paramref name="ignoreIndex"/>.</summary>
-    public NllLoss(Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
-    {
-        Reduction = reduction;
-        IgnoreIndex = ignoreIndex;
-        if (weight is not null) Weight = RegisterBuffer("weight", weight);
-    }
-
-    /// <summary>How the per-sample losses are combined.</summary>
-    public Reduction Reduction { get; }
-
-    /// <summary>The target value that contributes nothing.</summary>
-    public long IgnoreIndex { get; }
-
-    /// <summary>The weight of each class, or null.</summary>
-    public Tensor? Weight { get; }
-
     /// <summary>The loss of log-probabilities <paramref name="input"/> against class indices <paramref name="target"/>.</summary>
     public override Tensor Forward(Tensor input, Tensor target) => Functional.NllLoss(input, target, Weight, IgnoreIndex, Reduction);
 
