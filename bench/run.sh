@@ -61,6 +61,9 @@ for w in "${workloads[@]}"; do
         fi
         # shellcheck disable=SC2086
         "${descent[@]}" $w >> "$raw"
+        # W3 also runs with Functional.LinearMseLoss in place of the composed loss, against the same peer run.
+        # shellcheck disable=SC2086
+        if [[ $w == W3* ]]; then "${descent[@]}" $w fused >> "$raw"; fi
         # shellcheck disable=SC2086
         "${peer[@]}" $w >> "$raw"
         # W4 has a second peer: contiguous batches sliced by hand instead of the DataLoader.
