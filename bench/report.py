@@ -214,13 +214,17 @@ def main(path, machine):
         d7 = stats(("W7", "lesson data, 100 epochs", "descent"))
         p("## W7: whole process, `descent train` on the lesson's data for 100 epochs (start-up included)")
         p("")
-        p("| | Descent (JIT) | Descent (Native AOT) | PyTorch script | ratio (JIT) |")
-        p("| --- | --- | --- | --- | --- |")
+        p("| | Descent (JIT, build output) | Descent (JIT, ReadyToRun publish) | Descent (Native AOT) | PyTorch script | ratio (JIT) |")
+        p("| --- | --- | --- | --- | --- | --- |")
         a7 = stats(("W7", "lesson data, 100 epochs", "descent-aot"))
-        p(f"| per process | {fmt_time(d7)} | {fmt_time(a7) if a7 else 'not measured: the CLI did not publish with Native AOT'} | "
+        j7 = stats(("W7", "lesson data, 100 epochs", "descent-r2r"))
+        p(f"| per process | {fmt_time(d7)} | {fmt_time(j7) if j7 else 'not measured'} | "
+          f"{fmt_time(a7) if a7 else 'not measured: the CLI did not publish with Native AOT'} | "
           f"{fmt_time(stats(('W7', 'lesson data, 100 epochs', 'pytorch')))} | {r7:.1f}x |")
         p("")
-        goals.append(("W7 under 150 ms with the JIT", f"{d7[0] * 1e3:.0f} ms", d7[0] < 0.150))
+        goals.append(("W7 under 150 ms with the JIT (build output)", f"{d7[0] * 1e3:.0f} ms", d7[0] < 0.150))
+        if j7:
+            goals.append(("W7 under 150 ms with the JIT (ReadyToRun publish)", f"{j7[0] * 1e3:.0f} ms", j7[0] < 0.150))
         goals.append(("W7 under 30 ms with Native AOT", f"{a7[0] * 1e3:.0f} ms" if a7 else "not measured", bool(a7) and a7[0] < 0.030))
 
     # W8
