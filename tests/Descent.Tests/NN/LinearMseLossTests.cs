@@ -62,6 +62,8 @@ public class LinearMseLossTests
         { 257, 17, 3, true, Reduction.Mean },
         { 1000, 8, 5, false, Reduction.Mean },
         { 513, 64, 2, true, Reduction.Mean },
+        { 300, 100, 1, true, Reduction.Mean },
+        { 90, 70, 6, true, Reduction.Sum },
         { 300_001, 3, 1, true, Reduction.Mean },
         { 70_000, 16, 2, true, Reduction.Sum },
     };
