@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Descent.Kernels;
 
@@ -200,20 +202,18 @@ internal static class GemmPacked<TK> where TK : struct, IMicroKernel
         {
             int rows = Math.Min(mr, mc - ir);
             int d0 = dBase + ir / mr * kc * mr;
+            int s0 = a.Offset + (i0 + ir) * a.RowStride + p0 * a.ColStride;
             if (a.ColStride == 1)
+                Transpose(ref src[s0], a.RowStride, rows, kc, ref dst[d0], mr);
+            else if (a.RowStride == 1)
             {
-                for (int r = 0; r < rows; r++)
-                {
-                    int s = a.Offset + (i0 + ir + r) * a.RowStride + p0;
-                    ref float d = ref dst[d0 + r];
-                    for (int p = 0; p < kc; p++) Unsafe.Add(ref d, p * mr) = src[s + p];
-                }
+                for (int p = 0; p < kc; p++) src.AsSpan(s0 + p * a.ColStride, rows).CopyTo(dst.AsSpan(d0 + p * mr, rows));
             }
             else
             {
                 for (int p = 0; p < kc; p++)
                 {
-                    int s = a.Offset + (i0 + ir) * a.RowStride + (p0 + p) * a.ColStride;
+                    int s = s0 + p * a.ColStride;
                     int d = d0 + p * mr;
                     for (int r = 0; r < rows; r++) dst[d + r] = src[s + r * a.RowStride];
                 }
@@ -234,26 +234,67 @@ internal static class GemmPacked<TK> where TK : struct, IMicroKernel
             int jr = q * nr;
             int cols = Math.Min(nr, nc - jr);
             int d0 = dBase + q * kc * nr;
+            int s0 = b.Offset + p0 * b.RowStride + (j0 + jr) * b.ColStride;
             if (b.ColStride == 1)
             {
-                for (int p = 0; p < kc; p++)
-                {
-                    int s = b.Offset + (p0 + p) * b.RowStride + j0 + jr;
-                    src.AsSpan(s, cols).CopyTo(dst.AsSpan(d0 + p * nr, cols));
-                    if (cols < nr) dst.AsSpan(d0 + p * nr + cols, nr - cols).Clear();
-                }
+                for (int p = 0; p < kc; p++) src.AsSpan(s0 + p * b.RowStride, cols).CopyTo(dst.AsSpan(d0 + p * nr, cols));
             }
+            else if (b.RowStride == 1)
+                Transpose(ref src[s0], b.ColStride, cols, kc, ref dst[d0], nr);
             else
             {
                 for (int j = 0; j < cols; j++)
                 {
-                    int s = b.Offset + p0 * b.RowStride + (j0 + jr + j) * b.ColStride;
+                    int s = s0 + j * b.ColStride;
                     ref float d = ref dst[d0 + j];
                     for (int p = 0; p < kc; p++) Unsafe.Add(ref d, p * nr) = src[s + p * b.RowStride];
                 }
-                if (cols < nr)
-                    for (int p = 0; p < kc; p++) dst.AsSpan(d0 + p * nr + cols, nr - cols).Clear();
             }
+            if (cols < nr)
+                for (int p = 0; p < kc; p++) dst.AsSpan(d0 + p * nr + cols, nr - cols).Clear();
+        }
+    }
+
+    /// <summary>
+    /// <c>dst[p * width + r] = src[r * ld + p]</c> for <paramref name="count"/> rows of <paramref name="len"/>
+    /// contiguous floats (the callers have checked both ranges): 4 x 4 blocks go through SSE shuffles, the rest one by one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose(ref float src, int ld, int count, int len, ref float dst, int width)
+    {
+        int r = 0;
+        if (Sse.IsSupported)
+        {
+            for (; r + 4 <= count; r += 4)
+            {
+                ref float s = ref Unsafe.Add(ref src, (nint)r * ld);
+                ref float d = ref Unsafe.Add(ref dst, r);
+                int p = 0;
+                for (; p + 4 <= len; p += 4)
+                {
+                    var x0 = Vector128.LoadUnsafe(ref s, (nuint)p);
+                    var x1 = Vector128.LoadUnsafe(ref s, (nuint)(ld + p));
+                    var x2 = Vector128.LoadUnsafe(ref s, (nuint)(2 * ld + p));
+                    var x3 = Vector128.LoadUnsafe(ref s, (nuint)(3 * ld + p));
+                    var t0 = Sse.UnpackLow(x0, x1);
+                    var t1 = Sse.UnpackLow(x2, x3);
+                    var t2 = Sse.UnpackHigh(x0, x1);
+                    var t3 = Sse.UnpackHigh(x2, x3);
+                    Sse.MoveLowToHigh(t0, t1).StoreUnsafe(ref d, (nuint)(p * width));
+                    Sse.MoveHighToLow(t1, t0).StoreUnsafe(ref d, (nuint)((p + 1) * width));
+                    Sse.MoveLowToHigh(t2, t3).StoreUnsafe(ref d, (nuint)((p + 2) * width));
+                    Sse.MoveHighToLow(t3, t2).StoreUnsafe(ref d, (nuint)((p + 3) * width));
+                }
+                for (; p < len; p++)
+                    for (int i = 0; i < 4; i++)
+                        Unsafe.Add(ref d, (nint)p * width + i) = Unsafe.Add(ref s, (nint)i * ld + p);
+            }
+        }
+        for (; r < count; r++)
+        {
+            ref float s = ref Unsafe.Add(ref src, (nint)r * ld);
+            ref float d = ref Unsafe.Add(ref dst, r);
+            for (int p = 0; p < len; p++) Unsafe.Add(ref d, (nint)p * width) = Unsafe.Add(ref s, p);
         }
     }
 }
