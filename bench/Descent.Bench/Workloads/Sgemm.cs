@@ -49,8 +49,11 @@ internal static class SgemmRaw
         double t = Timing.Median([.. times]), best = times.Min();
         return new()
         {
-            ["workload"] = "W6raw", ["params"] = $"n={n} threads={threads}", ["seconds"] = t,
-            ["gflops"] = 2.0 * n * n * n / t / 1e9, ["best_gflops"] = 2.0 * n * n * n / best / 1e9,
+            ["workload"] = "W6raw",
+            ["params"] = $"n={n} threads={threads}",
+            ["seconds"] = t,
+            ["gflops"] = 2.0 * n * n * n / t / 1e9,
+            ["best_gflops"] = 2.0 * n * n * n / best / 1e9,
             ["gflops_per_cpu_second"] = 2.0 * n * n * n / cpu / 1e9,
         };
     }
