@@ -101,7 +101,7 @@ internal static class GemmPacked<TK> where TK : struct, IMicroKernel
             if (shared)
             {
                 var spin = new SpinWait();
-                while (Volatile.Read(ref packedPieces) < packPieces) spin.SpinOnce();
+                while (Volatile.Read(ref packedPieces) < packPieces) spin.SpinOnce(sleep1Threshold: -1);
             }
             using var aPack = new AlignedBuffer(Math.Min(rowsPer, RoundUp(m, TK.MR)) * kc);
             int block;
