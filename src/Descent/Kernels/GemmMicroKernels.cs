@@ -6,8 +6,8 @@ namespace Descent.Kernels;
 /// <summary>
 /// The register-blocked heart of <see cref="GemmPacked{TK}"/>: an <c>MR x NR</c> tile of C computed from an
 /// <c>MR x kc</c> micro-panel of packed A (<c>[p * MR + r]</c>) and a <c>kc x NR</c> micro-panel of packed B
-/// (<c>[p * NR + j]</c>), kept in vector registers for the whole k loop. The block sizes make the packed A block
-/// fit in L2 and a B micro-panel stay in L1 while it is reused (see docs/notes/gemm.md).
+/// (<c>[p * NR + j]</c>), kept in vector registers for the whole k loop. The block sizes keep an A micro-panel in
+/// L1 while B micro-panels stream from L2 past it (see docs/notes/gemm.md).
 /// </summary>
 internal interface IMicroKernel
 {
@@ -17,10 +17,10 @@ internal interface IMicroKernel
     /// <summary>Columns of the C tile (whole vectors of B per k step).</summary>
     static abstract int NR { get; }
 
-    /// <summary>Rows of A packed per block (a multiple of MR).</summary>
+    /// <summary>Most rows of C in one block a thread claims (a multiple of MR).</summary>
     static abstract int MC { get; }
 
-    /// <summary>Depth of one packed block.</summary>
+    /// <summary>Most depth of one slice of the inner dim (slices are made even, so they may be shallower).</summary>
     static abstract int KC { get; }
 
     /// <summary>Columns of B packed per panel (a multiple of NR).</summary>

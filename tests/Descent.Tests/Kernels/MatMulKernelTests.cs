@@ -141,6 +141,77 @@ public class MatMulKernelTests
                     Check(s, m, k, n, la, lb, m + n);
     }
 
+    /// <summary>
+    /// The packed kernels called directly, on 1 to 3 threads and with packed B limited to a few slices at a time
+    /// (or one), so edge tiles, uneven row blocks, shared packing and B packed in groups all meet small shapes.
+    /// </summary>
+    [Theory]
+    [InlineData("Packed512")]
+    [InlineData("Packed256")]
+    [InlineData("Packed128")]
+    public void PackedSweepsThreadsAndPackingGroups(string name)
+    {
+        var strategy = Enum.Parse<Strategy>(name);
+        int[] ms = [1, 5, 12, 13, 31, 49, 100], ks = [1, 3, 64, 300, 777], ns = [1, 7, 16, 33, 65, 129];
+        int seed = 0;
+        foreach (int m in ms)
+            foreach (int k in ks)
+                foreach (int n in ns)
+                {
+                    int pair = seed % 9, threads = 1 + seed % 3;
+                    // Budgets of one float (one slice per group), of two slices, and unlimited.
+                    int budget = (seed / 3 % 3) switch { 0 => 1, 1 => 2 * 256 * 136, _ => int.MaxValue };
+                    CheckPacked(strategy, m, k, n, "rcs"[pair / 3], "rcs"[pair % 3], threads, budget, seed++);
+                }
+    }
+
+    /// <summary>Products big enough for several blocks of rows per thread, slices of the inner dim and panels of B.</summary>
+    [Theory]
+    [InlineData(257, 1000, 70, 2, int.MaxValue)]
+    [InlineData(1000, 130, 45, 2, 4096)]
+    [InlineData(37, 900, 3100, 2, 1 << 20)]
+    [InlineData(500, 400, 300, 3, 1)]
+    public void PackedLargerShapesOnThreads(int m, int k, int n, int threads, int budget)
+    {
+        foreach (var s in new[] { Strategy.Packed512, Strategy.Packed256, Strategy.Packed128 })
+            CheckPacked(s, m, k, n, m % 2 == 0 ? 'c' : 'r', 's', threads, budget, m + k);
+    }
+
+    private static void CheckPacked(Strategy strategy, int m, int k, int n, char la, char lb, int threads, int budget, int seed)
+    {
+        var rng = new Random(seed);
+        var a = Make(rng, m, k, la, out var av);
+        var b = Make(rng, k, n, lb, out var bv);
+        // C inside a wider matrix (row step n + 3, offset 2), so writes past a row's end or before C show up.
+        int ldc = n + 3;
+        var c = new float[2 + m * ldc + 3];
+        Array.Fill(c, float.NaN);
+        switch (strategy)
+        {
+            case Strategy.Packed512: GemmPacked<Kernel512>.Run(a, b, c, 2, ldc, m, k, n, threads, budget); break;
+            case Strategy.Packed256: GemmPacked<Kernel256>.Run(a, b, c, 2, ldc, m, k, n, threads, budget); break;
+            default: GemmPacked<Kernel128>.Run(a, b, c, 2, ldc, m, k, n, threads, budget); break;
+        }
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double expected = 0, scale = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    expected += (double)av[i, p] * bv[p, j];
+                    scale += Math.Abs((double)av[i, p] * bv[p, j]);
+                }
+                float got = c[2 + i * ldc + j];
+                Assert.True(Math.Abs(got - expected) <= 1e-5 * scale + 1e-6,
+                    $"{strategy} {m}x{k} @ {k}x{n} ({la}{lb}, {threads} threads, budget {budget}): C[{i},{j}] = {got}, expected {expected}");
+            }
+            for (int j = n; j < ldc && 2 + i * ldc + j < c.Length; j++)
+                Assert.True(float.IsNaN(c[2 + i * ldc + j]), $"{strategy} wrote past the end of row {i}");
+        }
+        Assert.True(float.IsNaN(c[1]), "wrote before C");
+    }
+
     [Fact]
     public void LargeProductSplitAcrossThreadsMatches()
     {
