@@ -32,16 +32,40 @@ public static class Linalg
         if (!a.DType.IsFloatingPoint()) throw new DTypeMismatchException($"Lstsq: expected float32 or float64, got {a.DType.Name()}");
         int m = a.Size(0), n = a.Size(1), k = b.Dim == 1 ? 1 : b.Size(1);
         if (b.Size(0) != m) throw new ShapeMismatchException($"Lstsq: A is {m}x{n} but B has {b.Size(0)} rows");
-        double tol = rcond ?? (a.DType == DType.Float32 ? MathF.BitIncrement(1f) - 1f : Math.BitIncrement(1.0) - 1.0) * Math.Max(m, n);
+        double tol = rcond ?? DefaultRcond(a.DType, m, n);
 
+        if (UsesNormalEquations(m, n) && NormalEquations.TrySolve(a.Contiguous(), b.Contiguous(), m, n, k, tol) is { } fast)
+            return Result(fast.Solution, fast.Residuals, n, a.DType, b.Dim, n, k);
+        var (solution, residuals, rank) = SolveQr(a, b, m, n, k, tol);
+        return Result(solution, residuals, rank, a.DType, b.Dim, n, k);
+    }
+
+    /// <summary>PyTorch's default <c>rcond</c>: the machine epsilon of the dtype times max(m, n).</summary>
+    internal static double DefaultRcond(DType dtype, int m, int n) =>
+        (dtype == DType.Float32 ? MathF.BitIncrement(1f) - 1f : Math.BitIncrement(1.0) - 1.0) * Math.Max(m, n);
+
+    /// <summary>Whether <see cref="Lstsq"/> tries the normal equations before the QR: tall enough and big enough to pay.</summary>
+    internal static bool UsesNormalEquations(int m, int n) => m >= n && n <= MaxNormalEquationsColumns && (long)m * n >= MinNormalEquationsElements;
+
+    /// <summary>Smaller problems take the QR directly: it costs little there, and small tables keep their exact earlier answers.</summary>
+    internal const long MinNormalEquationsElements = 1 << 14;
+
+    private const int MaxNormalEquationsColumns = 2048;
+
+    /// <summary>The pivoted QR path alone, on float64 copies of A and B.</summary>
+    internal static (double[] Solution, double[]? Residuals, int Rank) SolveQr(Tensor a, Tensor b, int m, int n, int k, double rcond)
+    {
         var qr = new double[m * n];
         var rhs = new double[m * k];
         a.To(DType.Float64).Contiguous().Span<double>().CopyTo(qr);
         b.To(DType.Float64).Contiguous().Span<double>().CopyTo(rhs);
-        var (solution, residuals, rank) = Solve(qr, rhs, m, n, k, tol);
+        return Solve(qr, rhs, m, n, k, rcond);
+    }
 
-        var x = Tensor.FromSpan<double>(solution, b.Dim == 1 ? [n] : [n, k]).To(a.DType);
-        var r = (residuals is null ? Tensor.Zeros([0], DType.Float64) : Tensor.FromSpan<double>(residuals, k)).To(a.DType);
+    internal static LstsqResult Result(double[] solution, double[]? residuals, long rank, DType dtype, int bDim, int n, int k)
+    {
+        var x = Tensor.FromSpan<double>(solution, bDim == 1 ? [n] : [n, k]).To(dtype);
+        var r = (residuals is null ? Tensor.Zeros([0], DType.Float64) : Tensor.FromSpan<double>(residuals, k)).To(dtype);
         return new LstsqResult(x, r, rank);
     }
 

@@ -1,0 +1,327 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Descent.Kernels;
+
+/// <summary>
+/// The sums behind the normal equations of least squares (see docs/notes/lstsq.md), in float64 over row-major float32
+/// or float64 inputs: <c>AᵀA</c> and <c>AᵀB</c> in one pass over A, and the residual pass <c>R = B − A W</c> with
+/// <c>AᵀR</c> and <c>RᵀR</c>. Rows go through in blocks converted to float64 in an L1-sized buffer; each block's sums
+/// start from zero in registers and are then added to the running total, so long inputs stay accurate. The rows are
+/// cut into chunks that depend only on the shape, one partial sum per chunk, and the partials are added in chunk
+/// order: the result is the same bit for bit whatever the number of threads or their timing.
+/// </summary>
+internal static class Gram
+{
+    private const int ChunkRows = 1 << 15;
+    private const int MaxChunks = 32;
+    private const long MaxPartialDoubles = 1 << 22;
+
+    /// <summary>
+    /// <paramref name="g"/> (n x n) = AᵀA and <paramref name="c"/> (n x k) = AᵀB, A m x n and B m x k contiguous from
+    /// the offsets. <paramref name="parallel"/> false keeps every chunk on the calling thread (same result).
+    /// </summary>
+    public static void Products<T>(T[] a, int aOff, T[] b, int bOff, int m, int n, int k, double[] g, double[] c, bool parallel = true) where T : unmanaged
+    {
+        if (Vector512.IsHardwareAccelerated) Products<T, Tile512>(a, aOff, b, bOff, m, n, k, g, c, parallel);
+        else Products<T, TileVector>(a, aOff, b, bOff, m, n, k, g, c, parallel);
+    }
+
+    /// <summary>
+    /// With R = B − A W (W n x k, row-major): <paramref name="atr"/> (n x k) = AᵀR and <paramref name="rtr"/> (k) the
+    /// squared norm of each column of R.
+    /// </summary>
+    public static void Residuals<T>(T[] a, int aOff, T[] b, int bOff, int m, int n, int k, double[] w, double[] atr, double[] rtr, bool parallel = true) where T : unmanaged
+    {
+        if (Vector512.IsHardwareAccelerated) Residuals<T, Tile512>(a, aOff, b, bOff, m, n, k, w, atr, rtr, parallel);
+        else Residuals<T, TileVector>(a, aOff, b, bOff, m, n, k, w, atr, rtr, parallel);
+    }
+
+    private readonly record struct Layout(int M, int N, int K, int W)
+    {
+        public int N4 => (N + 3) & ~3;
+        public int P => (N + W - 1) / W * W;
+        public int PK => (K + W - 1) / W * W;
+        public int GSize => N4 * P;
+        public int CSize => N4 * PK;
+        public int BlockRows => Math.Clamp(2048 / Math.Max(N, K), 16, 256);
+        public int Slack => 2 * W + 4;
+
+        // Depends on the shape only, never on the machine, so that the sums come out the same everywhere.
+        public int Chunks
+        {
+            get
+            {
+                int byRows = Math.Clamp((M + ChunkRows - 1) / ChunkRows, 1, MaxChunks);
+                long perChunk = (long)GSize + CSize + K;
+                return (int)Math.Max(1, Math.Min(byRows, MaxPartialDoubles / perChunk));
+            }
+        }
+
+        public (int R0, int R1) Rows(int chunk, int chunks)
+        {
+            long per = ((long)M + chunks - 1) / chunks;
+            return ((int)Math.Min(M, chunk * per), (int)Math.Min(M, (chunk + 1) * per));
+        }
+    }
+
+    private static void Products<T, TV>(T[] a, int aOff, T[] b, int bOff, int m, int n, int k, double[] g, double[] c, bool parallel)
+        where T : unmanaged where TV : struct, ITile
+    {
+        var l = new Layout(m, n, k, TV.Width);
+        int chunks = l.Chunks, stride = l.GSize + l.CSize;
+        var partial = new double[(long)chunks * stride];
+        ForChunks(chunks, parallel ? (long)m * n : 0, chunk =>
+        {
+            var (r0, r1) = l.Rows(chunk, chunks);
+            var xb = new double[l.BlockRows * n + l.Slack];
+            var yb = new double[l.BlockRows * k + l.Slack];
+            var gs = partial.AsSpan(chunk * stride, l.GSize);
+            var cs = partial.AsSpan(chunk * stride + l.GSize, l.CSize);
+            for (int i0 = r0; i0 < r1; i0 += l.BlockRows)
+            {
+                int rows = Math.Min(l.BlockRows, r1 - i0);
+                Widen(a, aOff + i0 * n, rows * n, xb);
+                Widen(b, bOff + i0 * k, rows * k, yb);
+                Upper<TV>(rows, xb, n, l, gs);
+                Cross<TV>(rows, xb, n, yb, k, l, cs);
+            }
+        });
+        g.AsSpan(0, n * n).Clear();
+        c.AsSpan(0, n * k).Clear();
+        for (int t = 0; t < chunks; t++)
+        {
+            int o = t * stride;
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = i; j < n; j++) g[i * n + j] += partial[o + i * l.P + j];
+                for (int j = 0; j < k; j++) c[i * k + j] += partial[o + l.GSize + i * l.PK + j];
+            }
+        }
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < i; j++) g[i * n + j] = g[j * n + i];
+    }
+
+    private static void Residuals<T, TV>(T[] a, int aOff, T[] b, int bOff, int m, int n, int k, double[] w, double[] atr, double[] rtr, bool parallel)
+        where T : unmanaged where TV : struct, ITile
+    {
+        var l = new Layout(m, n, k, TV.Width);
+        int chunks = l.Chunks, stride = l.CSize + k;
+        var partial = new double[(long)chunks * stride];
+        var wt = new double[k * n + l.Slack];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < k; j++) wt[j * n + i] = w[i * k + j];
+        ForChunks(chunks, parallel ? (long)m * n : 0, chunk =>
+        {
+            var (r0, r1) = l.Rows(chunk, chunks);
+            var xb = new double[l.BlockRows * n + l.Slack];
+            var yb = new double[l.BlockRows * k + l.Slack];
+            var cs = partial.AsSpan(chunk * stride, l.CSize);
+            var ss = partial.AsSpan(chunk * stride + l.CSize, k);
+            for (int i0 = r0; i0 < r1; i0 += l.BlockRows)
+            {
+                int rows = Math.Min(l.BlockRows, r1 - i0);
+                Widen(a, aOff + i0 * n, rows * n, xb);
+                Widen(b, bOff + i0 * k, rows * k, yb);
+                for (int j = 0; j < k; j++)
+                {
+                    double s = 0;
+                    for (int i = 0; i < rows; i++)
+                    {
+                        double r = yb[i * k + j] - TV.Dot(ref xb[i * n], ref wt[j * n], n);
+                        yb[i * k + j] = r;
+                        s += r * r;
+                    }
+                    ss[j] += s;
+                }
+                Cross<TV>(rows, xb, n, yb, k, l, cs);
+            }
+        });
+        atr.AsSpan(0, n * k).Clear();
+        rtr.AsSpan(0, k).Clear();
+        for (int t = 0; t < chunks; t++)
+        {
+            int o = t * stride;
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < k; j++) atr[i * k + j] += partial[o + i * l.PK + j];
+            for (int j = 0; j < k; j++) rtr[j] += partial[o + l.CSize + j];
+        }
+    }
+
+    private static void ForChunks(int chunks, long work, Action<int> body)
+    {
+        if (chunks == 1 || work < Strided.ParallelThreshold || Environment.ProcessorCount == 1)
+            for (int t = 0; t < chunks; t++) body(t);
+        else
+            Parallel.For(0, chunks, body);
+    }
+
+    private static void Widen<T>(T[] src, int offset, int count, double[] dst) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+            TensorPrimitives.ConvertTruncating<float, double>(Unsafe.As<float[]>(src).AsSpan(offset, count), dst.AsSpan(0, count));
+        else
+            Unsafe.As<double[]>(src).AsSpan(offset, count).CopyTo(dst);
+    }
+
+    // The upper triangle of xbᵀxb added to gs (row step P), by tiles of 4 rows of G and one or two vectors of columns;
+    // a tile starts at the vector holding its diagonal. Rows and columns past n hold sums of padding and are ignored.
+    private static void Upper<TV>(int rows, double[] xb, int n, in Layout l, Span<double> gs) where TV : struct, ITile
+    {
+        ref double x = ref MemoryMarshal.GetArrayDataReference(xb);
+        ref double d = ref MemoryMarshal.GetReference(gs);
+        for (int j0 = 0; j0 < n; j0 += 4)
+            for (int c0 = j0 / TV.Width * TV.Width; c0 < n; c0 += 2 * TV.Width)
+                TV.Tile(rows, ref Unsafe.Add(ref x, j0), n, ref Unsafe.Add(ref x, c0), n, ref Unsafe.Add(ref d, j0 * l.P + c0), l.P, c0 + TV.Width < n);
+    }
+
+    // xbᵀyb added to cs (row step PK).
+    private static void Cross<TV>(int rows, double[] xb, int n, double[] yb, int k, in Layout l, Span<double> cs) where TV : struct, ITile
+    {
+        ref double x = ref MemoryMarshal.GetArrayDataReference(xb);
+        ref double y = ref MemoryMarshal.GetArrayDataReference(yb);
+        ref double d = ref MemoryMarshal.GetReference(cs);
+        for (int j0 = 0; j0 < n; j0 += 4)
+            for (int c0 = 0; c0 < k; c0 += 2 * TV.Width)
+                TV.Tile(rows, ref Unsafe.Add(ref x, j0), n, ref Unsafe.Add(ref y, c0), k, ref Unsafe.Add(ref d, j0 * l.PK + c0), l.PK, c0 + TV.Width < k);
+    }
+}
+
+/// <summary>The register tile of <see cref="Gram"/> at one vector width.</summary>
+internal interface ITile
+{
+    /// <summary>Doubles per vector.</summary>
+    static abstract int Width { get; }
+
+    /// <summary>
+    /// <c>d[r * ldd + c] += Σ_i a[i * lda + r] · b[i * ldb + c]</c> over <paramref name="rows"/> rows, for r &lt; 4 and
+    /// c below one vector, or two when <paramref name="two"/>.
+    /// </summary>
+    static abstract void Tile(int rows, ref double a, nint lda, ref double b, nint ldb, ref double d, nint ldd, bool two);
+
+    /// <summary>The dot product of <paramref name="n"/> doubles.</summary>
+    static abstract double Dot(ref double x, ref double y, int n);
+}
+
+/// <summary>4 x 16 tiles in eight <see cref="Vector512{T}"/> accumulators (AVX-512).</summary>
+internal struct Tile512 : ITile
+{
+    public static int Width => 8;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile(int rows, ref double a, nint lda, ref double b, nint ldb, ref double d, nint ldd, bool two)
+    {
+        Vector512<double> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        ref double pa = ref a;
+        ref double pb = ref b;
+        if (two)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                var b0 = Vector512.LoadUnsafe(ref pb);
+                var b1 = Vector512.LoadUnsafe(ref pb, 8);
+                var x = Vector512.Create(pa);
+                c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+                x = Vector512.Create(Unsafe.Add(ref pa, 1));
+                c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+                x = Vector512.Create(Unsafe.Add(ref pa, 2));
+                c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+                x = Vector512.Create(Unsafe.Add(ref pa, 3));
+                c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+                pa = ref Unsafe.Add(ref pa, lda);
+                pb = ref Unsafe.Add(ref pb, ldb);
+            }
+            Add(c01, ref Unsafe.Add(ref d, 8));
+            Add(c11, ref Unsafe.Add(ref d, ldd + 8));
+            Add(c21, ref Unsafe.Add(ref d, 2 * ldd + 8));
+            Add(c31, ref Unsafe.Add(ref d, 3 * ldd + 8));
+        }
+        else
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                var b0 = Vector512.LoadUnsafe(ref pb);
+                c00 = Vector512.FusedMultiplyAdd(Vector512.Create(pa), b0, c00);
+                c10 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pa, 1)), b0, c10);
+                c20 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pa, 2)), b0, c20);
+                c30 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pa, 3)), b0, c30);
+                pa = ref Unsafe.Add(ref pa, lda);
+                pb = ref Unsafe.Add(ref pb, ldb);
+            }
+        }
+        Add(c00, ref d);
+        Add(c10, ref Unsafe.Add(ref d, ldd));
+        Add(c20, ref Unsafe.Add(ref d, 2 * ldd));
+        Add(c30, ref Unsafe.Add(ref d, 3 * ldd));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(Vector512<double> v, ref double d) => (Vector512.LoadUnsafe(ref d) + v).StoreUnsafe(ref d);
+
+    public static double Dot(ref double x, ref double y, int n)
+    {
+        var acc = Vector512<double>.Zero;
+        int i = 0;
+        for (; i <= n - 8; i += 8)
+            acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, (nuint)i), Vector512.LoadUnsafe(ref y, (nuint)i), acc);
+        double s = Vector512.Sum(acc);
+        for (; i < n; i++) s += Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
+        return s;
+    }
+}
+
+/// <summary>4 x 2W tiles in <see cref="Vector{T}"/> accumulators: 256-bit on AVX2, 128-bit on Arm64.</summary>
+internal struct TileVector : ITile
+{
+    public static int Width => Vector<double>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile(int rows, ref double a, nint lda, ref double b, nint ldb, ref double d, nint ldd, bool two)
+    {
+        Vector<double> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        int w = Vector<double>.Count;
+        ref double pa = ref a;
+        ref double pb = ref b;
+        for (int i = 0; i < rows; i++)
+        {
+            var b0 = Vector.LoadUnsafe(ref pb);
+            var b1 = two ? Vector.LoadUnsafe(ref pb, (nuint)w) : default;
+            var x = new Vector<double>(pa);
+            c00 = Vector.FusedMultiplyAdd(x, b0, c00); c01 = Vector.FusedMultiplyAdd(x, b1, c01);
+            x = new Vector<double>(Unsafe.Add(ref pa, 1));
+            c10 = Vector.FusedMultiplyAdd(x, b0, c10); c11 = Vector.FusedMultiplyAdd(x, b1, c11);
+            x = new Vector<double>(Unsafe.Add(ref pa, 2));
+            c20 = Vector.FusedMultiplyAdd(x, b0, c20); c21 = Vector.FusedMultiplyAdd(x, b1, c21);
+            x = new Vector<double>(Unsafe.Add(ref pa, 3));
+            c30 = Vector.FusedMultiplyAdd(x, b0, c30); c31 = Vector.FusedMultiplyAdd(x, b1, c31);
+            pa = ref Unsafe.Add(ref pa, lda);
+            pb = ref Unsafe.Add(ref pb, ldb);
+        }
+        Add(c00, ref d);
+        Add(c10, ref Unsafe.Add(ref d, ldd));
+        Add(c20, ref Unsafe.Add(ref d, 2 * ldd));
+        Add(c30, ref Unsafe.Add(ref d, 3 * ldd));
+        if (!two) return;
+        Add(c01, ref Unsafe.Add(ref d, w));
+        Add(c11, ref Unsafe.Add(ref d, ldd + w));
+        Add(c21, ref Unsafe.Add(ref d, 2 * ldd + w));
+        Add(c31, ref Unsafe.Add(ref d, 3 * ldd + w));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(Vector<double> v, ref double d) => (Vector.LoadUnsafe(ref d) + v).StoreUnsafe(ref d);
+
+    public static double Dot(ref double x, ref double y, int n)
+    {
+        var acc = Vector<double>.Zero;
+        int i = 0, w = Vector<double>.Count;
+        for (; i <= n - w; i += w)
+            acc = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref x, (nuint)i), Vector.LoadUnsafe(ref y, (nuint)i), acc);
+        double s = Vector.Sum(acc);
+        for (; i < n; i++) s += Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
+        return s;
+    }
+}
