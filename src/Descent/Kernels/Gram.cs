@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -22,12 +21,12 @@ internal static class Gram
 
     /// <summary>
     /// <paramref name="g"/> (n x n) = AᵀA and <paramref name="c"/> (n x k) = AᵀB, A m x n and B m x k contiguous from
-    /// the offsets. <paramref name="parallel"/> false keeps every chunk on the calling thread (same result).
+    /// the offsets, and <paramref name="btb"/> (k) the squared norm of each column of B. <paramref name="parallel"/> false keeps every chunk on the calling thread (same result).
     /// </summary>
-    public static void Products<T>(T[] a, int aOff, T[] b, int bOff, int m, int n, int k, double[] g, double[] c, bool parallel = true) where T : unmanaged
+    public static void Products<T>(T[] a, int aOff, T[] b, int bOff, int m, int n, int k, double[] g, double[] c, double[] btb, bool parallel = true) where T : unmanaged
     {
-        if (Vector512.IsHardwareAccelerated) Products<T, Tile512>(a, aOff, b, bOff, m, n, k, g, c, parallel);
-        else Products<T, TileVector>(a, aOff, b, bOff, m, n, k, g, c, parallel);
+        if (Vector512.IsHardwareAccelerated) Products<T, Tile512>(a, aOff, b, bOff, m, n, k, g, c, btb, parallel);
+        else Products<T, TileVector>(a, aOff, b, bOff, m, n, k, g, c, btb, parallel);
     }
 
     /// <summary>
@@ -68,11 +67,11 @@ internal static class Gram
         }
     }
 
-    private static void Products<T, TV>(T[] a, int aOff, T[] b, int bOff, int m, int n, int k, double[] g, double[] c, bool parallel)
+    private static void Products<T, TV>(T[] a, int aOff, T[] b, int bOff, int m, int n, int k, double[] g, double[] c, double[] btb, bool parallel)
         where T : unmanaged where TV : struct, ITile
     {
         var l = new Layout(m, n, k, TV.Width);
-        int chunks = l.Chunks, stride = l.GSize + l.CSize;
+        int chunks = l.Chunks, stride = l.GSize + l.CSize + k;
         var partial = new double[(long)chunks * stride];
         ForChunks(chunks, parallel ? (long)m * n : 0, chunk =>
         {
@@ -81,6 +80,7 @@ internal static class Gram
             var yb = new double[l.BlockRows * k + l.Slack];
             var gs = partial.AsSpan(chunk * stride, l.GSize);
             var cs = partial.AsSpan(chunk * stride + l.GSize, l.CSize);
+            var ss = partial.AsSpan(chunk * stride + l.GSize + l.CSize, k);
             for (int i0 = r0; i0 < r1; i0 += l.BlockRows)
             {
                 int rows = Math.Min(l.BlockRows, r1 - i0);
@@ -88,10 +88,17 @@ internal static class Gram
                 Widen(b, bOff + i0 * k, rows * k, yb);
                 Upper<TV>(rows, xb, n, l, gs);
                 Cross<TV>(rows, xb, n, yb, k, l, cs);
+                for (int j = 0; j < k; j++)
+                {
+                    double s = 0;
+                    for (int i = 0; i < rows; i++) s += yb[i * k + j] * yb[i * k + j];
+                    ss[j] += s;
+                }
             }
         });
         g.AsSpan(0, n * n).Clear();
         c.AsSpan(0, n * k).Clear();
+        btb.AsSpan(0, k).Clear();
         for (int t = 0; t < chunks; t++)
         {
             int o = t * stride;
@@ -100,6 +107,7 @@ internal static class Gram
                 for (int j = i; j < n; j++) g[i * n + j] += partial[o + i * l.P + j];
                 for (int j = 0; j < k; j++) c[i * k + j] += partial[o + l.GSize + i * l.PK + j];
             }
+            for (int j = 0; j < k; j++) btb[j] += partial[o + l.GSize + l.CSize + j];
         }
         for (int i = 0; i < n; i++)
             for (int j = 0; j < i; j++) g[i * n + j] = g[j * n + i];
@@ -127,16 +135,7 @@ internal static class Gram
                 Widen(a, aOff + i0 * n, rows * n, xb);
                 Widen(b, bOff + i0 * k, rows * k, yb);
                 for (int j = 0; j < k; j++)
-                {
-                    double s = 0;
-                    for (int i = 0; i < rows; i++)
-                    {
-                        double r = yb[i * k + j] - TV.Dot(ref xb[i * n], ref wt[j * n], n);
-                        yb[i * k + j] = r;
-                        s += r * r;
-                    }
-                    ss[j] += s;
-                }
+                    ss[j] += TV.Residuals(rows, ref xb[0], n, ref wt[j * n], ref yb[j], k);
                 Cross<TV>(rows, xb, n, yb, k, l, cs);
             }
         });
@@ -161,10 +160,29 @@ internal static class Gram
 
     private static void Widen<T>(T[] src, int offset, int count, double[] dst) where T : unmanaged
     {
-        if (typeof(T) == typeof(float))
-            TensorPrimitives.ConvertTruncating<float, double>(Unsafe.As<float[]>(src).AsSpan(offset, count), dst.AsSpan(0, count));
-        else
+        if (typeof(T) != typeof(float))
+        {
             Unsafe.As<double[]>(src).AsSpan(offset, count).CopyTo(dst);
+            return;
+        }
+        ref float s = ref Unsafe.As<float[]>(src)[offset];
+        ref double d = ref MemoryMarshal.GetArrayDataReference(dst);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= count - 16; i += 16)
+            {
+                var v = Vector512.LoadUnsafe(ref s, (nuint)i);
+                Vector512.WidenLower(v).StoreUnsafe(ref d, (nuint)i);
+                Vector512.WidenUpper(v).StoreUnsafe(ref d, (nuint)i + 8);
+            }
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i <= count - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref s, (nuint)i);
+                Vector256.WidenLower(v).StoreUnsafe(ref d, (nuint)i);
+                Vector256.WidenUpper(v).StoreUnsafe(ref d, (nuint)i + 4);
+            }
+        for (; i < count; i++) Unsafe.Add(ref d, i) = Unsafe.Add(ref s, i);
     }
 
     // The upper triangle of xbᵀxb added to gs (row step P), by tiles of 4 rows of G and one or two vectors of columns;
@@ -202,8 +220,11 @@ internal interface ITile
     /// </summary>
     static abstract void Tile(int rows, ref double a, nint lda, ref double b, nint ldb, ref double d, nint ldd, bool two);
 
-    /// <summary>The dot product of <paramref name="n"/> doubles.</summary>
-    static abstract double Dot(ref double x, ref double y, int n);
+    /// <summary>
+    /// <c>y[i * ldy] −= x[i * n ..] · w</c> for each of <paramref name="rows"/> rows of x (n doubles each); returns the
+    /// sum of the squared results.
+    /// </summary>
+    static abstract double Residuals(int rows, ref double x, int n, ref double w, ref double y, int ldy);
 }
 
 /// <summary>4 x 16 tiles in eight <see cref="Vector512{T}"/> accumulators (AVX-512).</summary>
@@ -261,15 +282,58 @@ internal struct Tile512 : ITile
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Add(Vector512<double> v, ref double d) => (Vector512.LoadUnsafe(ref d) + v).StoreUnsafe(ref d);
 
-    public static double Dot(ref double x, ref double y, int n)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double Residuals(int rows, ref double x, int n, ref double w, ref double y, int ldy)
     {
-        var acc = Vector512<double>.Zero;
+        double sum = 0;
         int i = 0;
-        for (; i <= n - 8; i += 8)
-            acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, (nuint)i), Vector512.LoadUnsafe(ref y, (nuint)i), acc);
-        double s = Vector512.Sum(acc);
-        for (; i < n; i++) s += Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
-        return s;
+        // Four rows at a time, so that four independent sums are in flight.
+        for (; i <= rows - 4; i += 4)
+        {
+            ref double x0 = ref Unsafe.Add(ref x, i * n);
+            Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default;
+            int j = 0;
+            for (; j <= n - 8; j += 8)
+            {
+                var wv = Vector512.LoadUnsafe(ref w, (nuint)j);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x0, (nuint)j), wv, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x0, (nuint)(n + j)), wv, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x0, (nuint)(2 * n + j)), wv, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x0, (nuint)(3 * n + j)), wv, a3);
+            }
+            double s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
+            for (; j < n; j++)
+            {
+                double wj = Unsafe.Add(ref w, j);
+                s0 += Unsafe.Add(ref x0, j) * wj;
+                s1 += Unsafe.Add(ref x0, n + j) * wj;
+                s2 += Unsafe.Add(ref x0, 2 * n + j) * wj;
+                s3 += Unsafe.Add(ref x0, 3 * n + j) * wj;
+            }
+            sum += Store(ref Unsafe.Add(ref y, i * ldy), s0) + Store(ref Unsafe.Add(ref y, (i + 1) * ldy), s1)
+                + Store(ref Unsafe.Add(ref y, (i + 2) * ldy), s2) + Store(ref Unsafe.Add(ref y, (i + 3) * ldy), s3);
+        }
+        for (; i < rows; i++)
+        {
+            ref double xi = ref Unsafe.Add(ref x, i * n);
+            var acc = Vector512<double>.Zero;
+            int j = 0;
+            for (; j <= n - 8; j += 8)
+                acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xi, (nuint)j), Vector512.LoadUnsafe(ref w, (nuint)j), acc);
+            double s = Vector512.Sum(acc);
+            for (; j < n; j++) s += Unsafe.Add(ref xi, j) * Unsafe.Add(ref w, j);
+            sum += Store(ref Unsafe.Add(ref y, i * ldy), s);
+        }
+        return sum;
+    }
+
+    // y −= s; returns the new y squared.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static double Store(ref double y, double s)
+    {
+        double r = y - s;
+        y = r;
+        return r * r;
     }
 }
 
@@ -314,14 +378,22 @@ internal struct TileVector : ITile
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Add(Vector<double> v, ref double d) => (Vector.LoadUnsafe(ref d) + v).StoreUnsafe(ref d);
 
-    public static double Dot(ref double x, ref double y, int n)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double Residuals(int rows, ref double x, int n, ref double w, ref double y, int ldy)
     {
-        var acc = Vector<double>.Zero;
-        int i = 0, w = Vector<double>.Count;
-        for (; i <= n - w; i += w)
-            acc = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref x, (nuint)i), Vector.LoadUnsafe(ref y, (nuint)i), acc);
-        double s = Vector.Sum(acc);
-        for (; i < n; i++) s += Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
-        return s;
+        double sum = 0;
+        int width = Vector<double>.Count;
+        for (int i = 0; i < rows; i++)
+        {
+            ref double xi = ref Unsafe.Add(ref x, i * n);
+            var acc = Vector<double>.Zero;
+            int j = 0;
+            for (; j <= n - width; j += width)
+                acc = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref xi, (nuint)j), Vector.LoadUnsafe(ref w, (nuint)j), acc);
+            double s = Vector.Sum(acc);
+            for (; j < n; j++) s += Unsafe.Add(ref xi, j) * Unsafe.Add(ref w, j);
+            sum += Tile512.Store(ref Unsafe.Add(ref y, i * ldy), s);
+        }
+        return sum;
     }
 }

@@ -25,14 +25,16 @@ internal static class NormalEquations
     {
         var g = new double[n * n];
         var atb = new double[n * k];
-        if (a.DType == DType.Float32) Gram.Products(a.Data<float>(), a.Offset, b.Data<float>(), b.Offset, m, n, k, g, atb);
-        else Gram.Products(a.Data<double>(), a.Offset, b.Data<double>(), b.Offset, m, n, k, g, atb);
+        var btb = new double[k];
+        if (a.DType == DType.Float32) Gram.Products(a.Data<float>(), a.Offset, b.Data<float>(), b.Offset, m, n, k, g, atb, btb);
+        else Gram.Products(a.Data<double>(), a.Offset, b.Data<double>(), b.Offset, m, n, k, g, atb, btb);
 
         if (Factor(g, n, rcond) is not { } factor) return null;
-        var (r, perm) = factor;
+        var (r, perm, condition) = factor;
 
         var x = new double[n * k];
         Solve(r, perm, n, atb, k, x);
+        if (a.DType == DType.Float32 && Unrefined(x, atb, btb, n, k, condition) is { } direct) return (x, m == n ? null : direct);
         var atr = new double[n * k];
         var rtr = new double[k];
         if (a.DType == DType.Float32) Gram.Residuals(a.Data<float>(), a.Offset, b.Data<float>(), b.Offset, m, n, k, x, atr, rtr);
@@ -53,13 +55,36 @@ internal static class NormalEquations
         return (x, residuals);
     }
 
+    /// <summary>Bound on the relative error below which a float32 answer skips the refinement pass: far under float32's 6e-8.</summary>
+    public const double Float32Accuracy = 1e-10;
+
     /// <summary>
-    /// The upper factor R with Rᵀ R = Pᵀ G P, choosing at each step the remaining column of largest norm, as the
+    /// For float32 results, the residuals of the unrefined solution from the sums alone (‖B‖² − Xᵀ AᵀB per column),
+    /// when both the solution (error about cond² · n · eps) and these residuals (cancellation of about
+    /// ‖B‖² / ‖R‖² · n · eps) are far more accurate than float32 can show; otherwise null, and the caller refines.
+    /// </summary>
+    private static double[]? Unrefined(double[] x, double[] atb, double[] btb, int n, int k, double condition)
+    {
+        const double eps = 1.0 / (1L << 52);
+        if (condition * condition * n * eps > Float32Accuracy) return null;
+        var residuals = new double[k];
+        for (int c = 0; c < k; c++)
+        {
+            double s = btb[c];
+            for (int i = 0; i < n; i++) s -= x[i * k + c] * atb[i * k + c];
+            if (!(s * Float32Accuracy >= btb[c] * n * eps)) return null;
+            residuals[c] = s;
+        }
+        return residuals;
+    }
+
+    /// <summary>
+    /// The upper factor R with Rᵀ R = Pᵀ G P and its <see cref="ConditionBound"/>, choosing at each step the remaining column of largest norm, as the
     /// column-pivoted QR does (in exact arithmetic both give the same R up to signs). Null when a diagonal entry is
     /// not above <see cref="RankMargin"/> times the QR's threshold <c>rcond · R₀₀</c>, or when the condition bound
     /// of the column-scaled factor exceeds <see cref="MaxCondition"/>.
     /// </summary>
-    internal static (double[] R, int[] Perm)? Factor(double[] g, int n, double rcond)
+    internal static (double[] R, int[] Perm, double Condition)? Factor(double[] g, int n, double rcond)
     {
         var w = (double[])g.Clone();
         var r = new double[n * n];
@@ -88,7 +113,8 @@ internal static class NormalEquations
             for (int i = j + 1; i < n; i++)
                 for (int c = j + 1; c < n; c++) w[i * n + c] -= r[j * n + i] * r[j * n + c];
         }
-        return ConditionBound(r, perm, g, n) <= MaxCondition ? (r, perm) : null;
+        double condition = ConditionBound(r, perm, g, n);
+        return condition <= MaxCondition ? (r, perm, condition) : null;
     }
 
     /// <summary>

@@ -27,7 +27,8 @@ public class GramTests
                     var w = Values(n * k, n + k, v => v);
                     var g = new double[n * n];
                     var c = new double[n * k];
-                    Gram.Products(a, off, b, off, m, n, k, g, c);
+                    var btb = new double[k];
+                    Gram.Products(a, off, b, off, m, n, k, g, c, btb);
                     var atr = new double[n * k];
                     var rtr = new double[k];
                     Gram.Residuals(a, off, b, off, m, n, k, w, atr, rtr);
@@ -62,9 +63,14 @@ public class GramTests
                     }
                     for (int q = 0; q < k; q++)
                     {
-                        double s = 0;
-                        for (int i = 0; i < m; i++) s += r[i * k + q] * r[i * k + q];
+                        double s = 0, t = 0;
+                        for (int i = 0; i < m; i++)
+                        {
+                            s += r[i * k + q] * r[i * k + q];
+                            t += read(b[off + i * k + q]) * read(b[off + i * k + q]);
+                        }
                         Assert.True(Math.Abs(rtr[q] - s) <= 1e-11 * (1 + s), $"RtR m={m} n={n} k={k} [{q}]");
+                        Assert.True(Math.Abs(btb[q] - t) <= 1e-12 * (1 + t), $"BtB m={m} n={n} k={k} [{q}]");
                     }
                 }
     }
@@ -83,12 +89,15 @@ public class GramTests
         var b = Values(m * k, 2, v => (float)v);
         var g1 = new double[n * n];
         var c1 = new double[n * k];
+        var s1 = new double[k];
+        var s2 = new double[k];
         var g2 = new double[n * n];
         var c2 = new double[n * k];
-        Gram.Products(a, 0, b, 0, m, n, k, g1, c1);
-        Gram.Products(a, 0, b, 0, m, n, k, g2, c2, parallel: false);
+        Gram.Products(a, 0, b, 0, m, n, k, g1, c1, s1);
+        Gram.Products(a, 0, b, 0, m, n, k, g2, c2, s2, parallel: false);
         Assert.Equal(g1, g2);
         Assert.Equal(c1, c2);
+        Assert.Equal(s1, s2);
         var w = Values(n * k, 3, v => v);
         var atr1 = new double[n * k];
         var rtr1 = new double[k];
