@@ -10,16 +10,19 @@ public sealed record LstsqResult(Tensor Solution, Tensor Residuals, long Rank);
 public static class Linalg
 {
     /// <summary>
-    /// The least-squares solution of A X = B (PyTorch's <c>torch.linalg.lstsq</c> with its CPU default driver <c>gelsy</c>):
-    /// Householder QR with column pivoting, in float64. When A has full column rank the solution is the unique minimiser;
-    /// when it is rank-deficient (repeated or constant columns, fewer rows than columns) it is the minimiser of smallest
-    /// norm, as NumPy's <c>lstsq</c> returns, found by a second QR of the pivoted R's leading rows (a complete orthogonal
-    /// decomposition). An exactly consistent system is solved exactly up to rounding and its residuals are zero.
+    /// The least-squares solution of A X = B (PyTorch's <c>torch.linalg.lstsq</c> with its CPU default driver <c>gelsy</c>),
+    /// in float64. When A has full column rank the solution is the unique minimiser; when it is rank-deficient (repeated or
+    /// constant columns, fewer rows than columns) it is the minimiser of smallest norm, as NumPy's <c>lstsq</c> returns.
+    /// Large tall problems first try the normal equations AᵀA X = AᵀB (one pass over A, a pivoted Cholesky factor and
+    /// an iterative-refinement step); they are used only when the factor shows A to be of full rank by the rank rule
+    /// below and well enough conditioned for the answer to be as accurate as the QR's. Otherwise, and for small or wide
+    /// problems, Householder QR with column pivoting, then a second QR of the pivoted R's leading rows when A is
+    /// rank-deficient (a complete orthogonal decomposition). See docs/notes/lstsq.md.
     /// Shape: A (m, n); B (m, k) or (m); solution (n, k) or (n).
     /// </summary>
     /// <param name="a">The coefficient matrix A, float32 or float64, no autograd.</param>
     /// <param name="b">The right-hand side B with the same dtype and number of rows as A.</param>
-    /// <param name="rcond">Diagonal entries of R at or below <c>rcond · |R₀₀|</c> count as zero when determining the rank. Default: the machine epsilon of the input dtype times max(m, n), as in PyTorch.</param>
+    /// <param name="rcond">Diagonal entries of the column-pivoted R at or below <c>rcond · |R₀₀|</c> count as zero when determining the rank. Default: the machine epsilon of the input dtype times max(m, n), as in PyTorch.</param>
     /// <exception cref="ShapeMismatchException">A is not 2-D, B is not 1-D or 2-D, or their row counts differ.</exception>
     /// <exception cref="DTypeMismatchException">A and B differ in dtype or are not floating point.</exception>
     public static LstsqResult Lstsq(Tensor a, Tensor b, double? rcond = null)
