@@ -242,6 +242,24 @@ public class NormalEquationsTests
     }
 
     [Fact]
+    public void SquareSystemsHaveNoResidualsAndEmptyRightHandSidesWork()
+    {
+        var (av, bv) = Problem(130, 130, 2, seed: 12);
+        var a = Tensor.FromSpan<double>(av, 130, 130);
+        var b = Tensor.FromSpan<double>(bv, 130, 2);
+        Assert.True(Descent.Linalg.UsesNormalEquations(130, 130));
+        var fast = Fast(a, b);
+        Assert.NotNull(fast);
+        Assert.Null(fast.Value.Residuals);
+        Close(Qr(a, b).Solution, fast.Value.Solution, 1e-9, "square");
+        Assert.Equal(0, Descent.Linalg.Lstsq(a, b).Residuals.Numel());
+
+        var none = Descent.Linalg.Lstsq(Tensor.FromSpan<double>(Problem(5000, 4, 1, seed: 13).A, 5000, 4), Tensor.Zeros([5000, 0], DType.Float64));
+        Assert.Equal([4, 0], none.Solution.Shape.ToArray());
+        Assert.Equal(4, none.Rank);
+    }
+
+    [Fact]
     public void StridedInputsGiveTheSameAnswerAsContiguousOnes()
     {
         var (av, bv) = Problem(30_000, 8, 2, seed: 11);
