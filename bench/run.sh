@@ -24,6 +24,12 @@ if [[ "W7" =~ $FILTER ]] && ! dotnet publish src/Descent.Cli -c Release -r linux
     echo "Native AOT publish of the CLI failed; W7 runs with the JIT only" >&2
     rm -f "$aot/Descent.Cli"
 fi
+# The framework-dependent CLI also published ReadyToRun (precompiled, the JIT only for what that leaves out).
+r2r=bench/Descent.Bench/bin/r2r
+if [[ "W7" =~ $FILTER ]] && ! dotnet publish src/Descent.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$r2r" -v q --nologo > /dev/null; then
+    echo "ReadyToRun publish of the CLI failed; W7 runs without it" >&2
+    rm -f "$r2r/Descent.Cli"
+fi
 descent=(bench/Descent.Bench/bin/Release/net10.0/Descent.Bench workloads)
 peer=("$PYTHON" bench/peers/workloads.py)
 
@@ -55,12 +61,16 @@ for w in "${workloads[@]}"; do
         if [[ $w == W7 ]]; then
             # Whole processes, start-up included: the median of 5 runs per side and pair.
             "$PYTHON" bench/peers/time_process.py descent 5 -- src/Descent.Cli/bin/Release/net10.0/Descent.Cli "${train[@]}" >> "$raw"
+            if [[ -x $r2r/Descent.Cli ]]; then "$PYTHON" bench/peers/time_process.py descent-r2r 5 -- "$r2r/Descent.Cli" "${train[@]}" >> "$raw"; fi
             if [[ -x $aot/Descent.Cli ]]; then "$PYTHON" bench/peers/time_process.py descent-aot 5 -- "$aot/Descent.Cli" "${train[@]}" >> "$raw"; fi
             "$PYTHON" bench/peers/time_process.py pytorch 5 -- "$PYTHON" bench/peers/w7_train.py samples/data/apples_oranges.csv 100 >> "$raw"
             continue
         fi
         # shellcheck disable=SC2086
         "${descent[@]}" $w >> "$raw"
+        # W3 also runs with Functional.LinearMseLoss in place of the composed loss, against the same peer run.
+        # shellcheck disable=SC2086
+        if [[ $w == W3* ]]; then "${descent[@]}" $w fused >> "$raw"; fi
         # shellcheck disable=SC2086
         "${peer[@]}" $w >> "$raw"
         # W4 has a second peer: contiguous batches sliced by hand instead of the DataLoader.

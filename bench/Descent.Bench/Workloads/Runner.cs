@@ -14,13 +14,13 @@ internal static class Runner
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: workloads W1 | W2 | W3 N D K | W4 N D batch | W5 N batch | W6 n | W8 N D | hw   (profiling: W1alloc | W3steps N D K | W6raw n threads | W8steps N D)");
+            Console.Error.WriteLine("usage: workloads W1 | W2 | W3 N D K [fused] | W4 N D batch | W5 N batch | W6 n | W8 N D | hw   (profiling: W1alloc | W3steps N D K | W6raw n threads | W8steps N D)");
             return 2;
         }
         var result = args[0].ToUpperInvariant() switch
         {
             "W1" => Lesson.ManualEpoch(),
-            "W3" => LinearRegression.FullBatch(Int(args[1]), Int(args[2]), Int(args[3])),
+            "W3" => LinearRegression.FullBatch(Int(args[1]), Int(args[2]), Int(args[3]), args.Length > 4 && args[4] == "fused"),
             "W6" => Sgemm.Run(Int(args[1])),
             "W2" => Training.LessonNN(),
             "W4" => Training.MiniBatch(Int(args[1]), Int(args[2]), Int(args[3])),
@@ -33,7 +33,7 @@ internal static class Runner
             "W8STEPS" => LeastSquaresFit.Steps(Int(args[1]), Int(args[2])),
             _ => throw new ArgumentException($"unknown workload {args[0]}"),
         };
-        result["impl"] = "descent";
+        result["impl"] = result.Remove("variant", out var v) && (string)v == "fused" ? "descent-fused" : "descent";
         result["peak_rss"] = Timing.PeakRss();
         result["simd"] = Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : "Vector128";
         result["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;

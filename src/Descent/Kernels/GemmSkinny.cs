@@ -156,7 +156,7 @@ internal static class GemmOuterSum
 
     /// <summary>Adds the products over inner indices <paramref name="p0"/>..<paramref name="p1"/> into <paramref name="sums"/> (<c>[i * n + j]</c>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Range(MatrixRef<float> a, MatrixRef<float> b, int m, int n, int p0, int p1, double[] sums)
+    internal static void Range(MatrixRef<float> a, MatrixRef<float> b, int m, int n, int p0, int p1, double[] sums)
     {
         int w = Vector<float>.Count, v = (m + w - 1) / w, set = v * n;
         // Whole vectors may read past row m of a column; stop the vector loop where that would leave the array.

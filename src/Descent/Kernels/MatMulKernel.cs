@@ -17,7 +17,7 @@ internal static class MatMulKernel
     public const long ParallelWork = 1 << 21;
 
     /// <summary>The float32 strategies, for tests that pin one.</summary>
-    internal enum Strategy { Auto, Small, RowDots, OuterSum, Packed512, Packed256, Packed128 }
+    internal enum Strategy { Auto, Small, RowDots, OuterSum, RowDotsTransposed, OuterSumTransposed, Packed512, Packed256, Packed128 }
 
     public static void Run<T>(MatrixRef<T> a, MatrixRef<T> b, T[] c, int cOff, int m, int k, int n) where T : unmanaged, INumber<T>
     {
@@ -34,12 +34,15 @@ internal static class MatMulKernel
         else GemmSimple.Run(a, b, c, cOff, m, k, n);
     }
 
-    internal static Strategy Pick(MatrixRef<float> a, int m, int k, int n)
+    internal static Strategy Pick(MatrixRef<float> a, MatrixRef<float> b, int m, int k, int n)
     {
         long work = (long)m * n * k;
         if (work <= SmallWork) return Strategy.Small;
         if (n <= GemmRowDots.MaxN && a.ColStride == 1) return Strategy.RowDots;
         if (n <= GemmOuterSum.MaxN && m <= GemmOuterSum.MaxM && a.RowStride == 1 && k >= 4 * m) return Strategy.OuterSum;
+        // The same two shapes the other way round (a row vector times a matrix, g.T @ x): run Cᵀ = Bᵀ @ Aᵀ.
+        if (m <= GemmRowDots.MaxN && b.RowStride == 1) return Strategy.RowDotsTransposed;
+        if (m <= GemmOuterSum.MaxN && n <= GemmOuterSum.MaxM && b.ColStride == 1 && k >= 4 * n) return Strategy.OuterSumTransposed;
         if (Kernel512.IsSupported) return Strategy.Packed512;
         if (Kernel256.IsSupported && Fma.IsSupported) return Strategy.Packed256;
         return Strategy.Packed128;
@@ -47,17 +50,37 @@ internal static class MatMulKernel
 
     internal static void RunFloat(MatrixRef<float> a, MatrixRef<float> b, float[] c, int cOff, int m, int k, int n, Strategy strategy)
     {
-        if (strategy == Strategy.Auto) strategy = Pick(a, m, k, n);
+        if (strategy == Strategy.Auto) strategy = Pick(a, b, m, k, n);
         int threads = (long)m * n * k >= ParallelWork ? Environment.ProcessorCount : 1;
         switch (strategy)
         {
             case Strategy.Small: GemmSmall.Run(a, b, c, cOff, m, k, n); break;
             case Strategy.RowDots: GemmRowDots.Run(a, b, c, cOff, m, k, n, threads); break;
             case Strategy.OuterSum: GemmOuterSum.Run(a, b, c, cOff, m, k, n, threads); break;
+            case Strategy.RowDotsTransposed:
+            case Strategy.OuterSumTransposed:
+                Transposed(a, b, c, cOff, m, k, n, threads, strategy == Strategy.RowDotsTransposed); break;
             case Strategy.Packed512: GemmPacked<Kernel512>.Run(a, b, c, cOff, n, m, k, n, threads); break;
             case Strategy.Packed256: GemmPacked<Kernel256>.Run(a, b, c, cOff, n, m, k, n, threads); break;
             default: GemmPacked<Kernel128>.Run(a, b, c, cOff, n, m, k, n, threads); break;
         }
+    }
+
+    /// <summary>
+    /// <c>C = A @ B</c> as <c>Cᵀ = Bᵀ @ Aᵀ</c> with the skinny kernels (C has at most four rows): for one row,
+    /// Cᵀ has C's layout already; otherwise Cᵀ goes to a buffer and is transposed into C.
+    /// </summary>
+    private static void Transposed(MatrixRef<float> a, MatrixRef<float> b, float[] c, int cOff, int m, int k, int n, int threads, bool rowDots)
+    {
+        var bt = new MatrixRef<float>(b.Data, b.Offset, b.ColStride, b.RowStride);
+        var at = new MatrixRef<float>(a.Data, a.Offset, a.ColStride, a.RowStride);
+        float[] dst = m == 1 ? c : new float[n * m];
+        int off = m == 1 ? cOff : 0;
+        if (rowDots) GemmRowDots.Run(bt, at, dst, off, n, k, m, threads);
+        else GemmOuterSum.Run(bt, at, dst, off, n, k, m, threads);
+        if (m == 1) return;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) c[cOff + i * n + j] = dst[j * m + i];
     }
 }
 

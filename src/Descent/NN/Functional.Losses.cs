@@ -23,6 +23,34 @@ public static partial class Functional
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) =>
         Reduce((Pair(input, target, "MseLoss") - target).Square(), reduction);
 
+    /// <summary>
+    /// <c>MseLoss(Linear(input, weight, bias), target, reduction)</c> computed in one pass over
+    /// <paramref name="input"/>: the same value and the same gradients for <paramref name="weight"/> and
+    /// <paramref name="bias"/>, without the N x K temporaries, and reading the input once per step instead of twice
+    /// (forward and weight gradient). For full-batch linear regression on large inputs, where that read is the
+    /// cost. It has no PyTorch counterpart; PyTorch code writes the composition, which works here too.
+    /// Shape: input (N, in) or (*, in), weight (out, in), bias (out), target the shape of the linear output.
+    /// When float32 inputs allow it, the fused kernel runs; otherwise (another dtype, <see cref="Reduction.None"/>,
+    /// or an input or target that needs a gradient) the composition runs, with the same result.
+    /// The fused path cannot be differentiated twice.
+    /// </summary>
+    /// <exception cref="ShapeMismatchException">The shapes do not fit together, as in <see cref="Linear"/> and <see cref="MseLoss"/>.</exception>
+    public static Tensor LinearMseLoss(Tensor input, Tensor weight, Tensor? bias, Tensor target, Reduction reduction = Reduction.Mean)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (input?.DType != DType.Float32 || weight?.DType != DType.Float32 || target.DType != DType.Float32
+            || (bias is not null && bias.DType != DType.Float32) || reduction == Reduction.None
+            || (Tensor.IsGradEnabled && (input.RequiresGrad || target.RequiresGrad)))
+            return MseLoss(Linear(input!, weight!, bias), target, reduction);
+        ValidateLinear(input, weight, bias);
+        int[] outShape = [.. input.Shape[..^1], weight.Size(0)];
+        if (!target.Shape.SequenceEqual(outShape))
+            throw new ShapeMismatchException($"LinearMseLoss: the linear output has shape {Shapes.Format(outShape)} but the target has shape {Shapes.Format(target.Shape)}; they must match (reshape one, e.g. target.Reshape(-1, 1))");
+        if (reduction is not (Reduction.Mean or Reduction.Sum))
+            throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "unknown reduction");
+        return Ops.LinearMseLossBackward.Forward(input, weight, bias, target, reduction);
+    }
+
     /// <summary>Mean absolute error, <c>|input - target|</c> reduced (PyTorch's <c>F.l1_loss</c>). Shape: as <see cref="MseLoss"/>.</summary>
     public static Tensor L1Loss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) =>
         Reduce((Pair(input, target, "L1Loss") - target).Abs(), reduction);

@@ -15,6 +15,13 @@ public static partial class Functional
     /// </summary>
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
     {
+        ValidateLinear(input, weight, bias);
+        var y = input.MatMul(weight.T);
+        return bias is null ? y : y + bias;
+    }
+
+    private static void ValidateLinear(Tensor input, Tensor weight, Tensor? bias)
+    {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
         if (weight.Dim != 2)
@@ -23,8 +30,6 @@ public static partial class Functional
             throw new ShapeMismatchException($"Linear: the input's last dim must be {weight.Size(1)} (the weight has shape {Shapes.Format(weight.Shape)}), got input shape {Shapes.Format(input.Shape)}");
         if (bias is not null && (bias.Dim != 1 || bias.Size(0) != weight.Size(0)))
             throw new ShapeMismatchException($"Linear: the bias must have shape [{weight.Size(0)}], got {Shapes.Format(bias.Shape)}");
-        var y = input.MatMul(weight.T);
-        return bias is null ? y : y + bias;
     }
 
     /// <summary><c>max(x, 0)</c> elementwise (PyTorch's <c>F.relu</c>).</summary>

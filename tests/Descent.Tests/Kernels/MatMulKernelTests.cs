@@ -103,6 +103,32 @@ public class MatMulKernelTests
     }
 
     [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(2, 3, 5)]
+    [InlineData(1, 16, 37)]
+    [InlineData(2, 16, 1000)]
+    [InlineData(4, 64, 301)]
+    [InlineData(3, 3, 257)]
+    [InlineData(1, 1000, 9)]
+    public void RowDotsTransposedMatchesTheReference(int m, int k, int n)
+    {
+        foreach (char la in "rcs") Check(Strategy.RowDotsTransposed, m, k, n, la, 'c', m + k + n);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(2, 5, 3)]
+    [InlineData(1, 1000, 16)]
+    [InlineData(2, 1001, 16)]
+    [InlineData(2, 777, 3)]
+    [InlineData(4, 600, 64)]
+    [InlineData(3, 1300, 17)]
+    public void OuterSumTransposedMatchesTheReference(int m, int k, int n)
+    {
+        foreach (char la in "rcs") Check(Strategy.OuterSumTransposed, m, k, n, la, 'r', m * k + n);
+    }
+
+    [Theory]
     [InlineData(50, 800, 70)]
     [InlineData(500, 9, 37)]
     [InlineData(13, 5, 3100)]
@@ -141,8 +167,14 @@ public class MatMulKernelTests
     public void PicksCheapPathsForTinyAndSkinnyProducts()
     {
         var rowMajor = new MatrixRef<float>([], 0, 3, 1);
-        Assert.Equal(Strategy.Small, MatMulKernel.Pick(rowMajor, 5, 3, 2));
-        Assert.Equal(Strategy.RowDots, MatMulKernel.Pick(new MatrixRef<float>([], 0, 16, 1), 1_000_000, 16, 1));
-        Assert.Equal(Strategy.OuterSum, MatMulKernel.Pick(new MatrixRef<float>([], 0, 1, 16), 16, 1_000_000, 2));
+        Assert.Equal(Strategy.Small, MatMulKernel.Pick(rowMajor, new MatrixRef<float>([], 0, 2, 1), 5, 3, 2));
+        // x @ w.T and its weight gradient x.T @ g, for x 1,000,000 x 16.
+        var x = new MatrixRef<float>([], 0, 16, 1);
+        var xT = new MatrixRef<float>([], 0, 1, 16);
+        Assert.Equal(Strategy.RowDots, MatMulKernel.Pick(x, new MatrixRef<float>([], 0, 1, 16), 1_000_000, 16, 1));
+        Assert.Equal(Strategy.OuterSum, MatMulKernel.Pick(xT, new MatrixRef<float>([], 0, 2, 1), 16, 1_000_000, 2));
+        // The same written the other way round: w @ x.T, and g.T @ x as a hand-written weight gradient.
+        Assert.Equal(Strategy.RowDotsTransposed, MatMulKernel.Pick(new MatrixRef<float>([], 0, 16, 1), xT, 1, 16, 1_000_000));
+        Assert.Equal(Strategy.OuterSumTransposed, MatMulKernel.Pick(new MatrixRef<float>([], 0, 1, 1), x, 1, 1_000_000, 16));
     }
 }
