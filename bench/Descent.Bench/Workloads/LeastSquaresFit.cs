@@ -21,7 +21,10 @@ internal static class LeastSquaresFit
         return new() { ["workload"] = "W8", ["params"] = $"N={n} D={d}", ["seconds"] = t };
     }
 
-    /// <summary>W8's two passes over X timed apart, on all cores and on one: the sums of the normal equations and the residual pass.</summary>
+    /// <summary>
+    /// W8's two passes over X timed apart, on all cores and on one (the sums of the normal equations and the residual
+    /// pass), and the QR that ill-conditioned or rank-deficient problems fall back to.
+    /// </summary>
     public static Dictionary<string, object> Steps(int n, int d)
     {
         var (x, y) = Data(n, d);
@@ -39,6 +42,8 @@ internal static class LeastSquaresFit
             ["products_one_thread_seconds"] = Timing.Each(() => Gram.Products(xs, 0, ys, 0, n, d, 1, g, c, rtr, parallel: false), minReps: 3, minSeconds: 1.0, warmupSeconds: 0.5),
             ["residuals_seconds"] = Timing.Each(() => Gram.Residuals(xs, 0, ys, 0, n, d, 1, w, c, rtr), minReps: 3, minSeconds: 1.0, warmupSeconds: 0.5),
             ["residuals_one_thread_seconds"] = Timing.Each(() => Gram.Residuals(xs, 0, ys, 0, n, d, 1, w, c, rtr, parallel: false), minReps: 3, minSeconds: 1.0, warmupSeconds: 0.5),
+            ["qr_fallback_seconds"] = Timing.Each(() => Linalg.SolveQr(x, y, n, d, 1, Linalg.DefaultRcond(x.DType, n, d)), minReps: 3, minSeconds: 1.0, warmupSeconds: 0.5),
+            ["qr_whole_seconds"] = Timing.Each(() => Linalg.SolveQr(x, y, n, d, 1, Linalg.DefaultRcond(x.DType, n, d), chunked: false), minReps: 1, minSeconds: 0.0, warmupSeconds: 0.0),
             ["products_one_thread_cpu_seconds"] = Cpu(() => Gram.Products(xs, 0, ys, 0, n, d, 1, g, c, rtr, parallel: false)),
             ["residuals_one_thread_cpu_seconds"] = Cpu(() => Gram.Residuals(xs, 0, ys, 0, n, d, 1, w, c, rtr, parallel: false)),
         };

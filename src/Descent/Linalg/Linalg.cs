@@ -55,9 +55,10 @@ public static class Linalg
 
     private const int MaxNormalEquationsColumns = 2048;
 
-    /// <summary>The pivoted QR path alone, on float64 copies of A and B.</summary>
-    internal static (double[] Solution, double[]? Residuals, int Rank) SolveQr(Tensor a, Tensor b, int m, int n, int k, double rcond)
+    /// <summary>The pivoted QR path alone, on float64 copies of A and B (chunk by chunk first when A is very tall).</summary>
+    internal static (double[] Solution, double[]? Residuals, int Rank) SolveQr(Tensor a, Tensor b, int m, int n, int k, double rcond, bool chunked = true)
     {
+        if (chunked && TallQr.Applies(m, n)) return TallQr.Solve(a, b, m, n, k, rcond);
         var qr = new double[m * n];
         var rhs = new double[m * k];
         a.To(DType.Float64).Contiguous().Span<double>().CopyTo(qr);
@@ -126,7 +127,7 @@ public static class Linalg
     // Householder reflection H = I - beta v vᵀ that zeroes column j of `a` below row j; applies it to the columns
     // from `firstCol` on of the same matrix and to every column of `other`. v is stored below the diagonal of `a`.
     // Returns v0 and beta (beta 0 when the column is already zero), which the stored column alone cannot give back.
-    private static (double V0, double Beta) Reflect(double[] a, int m, int n, int j, double[] same, int sameCols, int firstCol, double[] other, int otherCols, double[] work)
+    internal static (double V0, double Beta) Reflect(double[] a, int m, int n, int j, double[] same, int sameCols, int firstCol, double[] other, int otherCols, double[] work)
     {
         double norm = 0;
         for (int i = j; i < m; i++) norm += a[i * n + j] * a[i * n + j];
