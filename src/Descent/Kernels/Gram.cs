@@ -45,7 +45,16 @@ internal static class Gram
         public int P => (N + W - 1) / W * W;
         public int PK => (K + W - 1) / W * W;
         public int GSize => N4 * P;
-        public int CSize => N4 * PK;
+        public int K4 => (K + 3) & ~3;
+
+        // AᵀB by tiles over B's columns (rows of BᵀA) when that takes fewer vector steps: one target (k = 1) and 16
+        // features need 2 instead of 4.
+        public bool CrossTransposed => (K + 3) / 4 * ((N + W - 1) / W) < (N + 3) / 4 * ((K + W - 1) / W);
+
+        public int CSize => CrossTransposed ? K4 * P : N4 * PK;
+
+        /// <summary>Where element (i, j) of AᵀB (i &lt; n, j &lt; k) sits in a chunk's partial sums.</summary>
+        public int CIndex(int i, int j) => CrossTransposed ? j * P + i : i * PK + j;
         public int BlockRows => Math.Clamp(2048 / Math.Max(N, K), 16, 256);
         public int Slack => 2 * W + 4;
 
@@ -105,7 +114,7 @@ internal static class Gram
             for (int i = 0; i < n; i++)
             {
                 for (int j = i; j < n; j++) g[i * n + j] += partial[o + i * l.P + j];
-                for (int j = 0; j < k; j++) c[i * k + j] += partial[o + l.GSize + i * l.PK + j];
+                for (int j = 0; j < k; j++) c[i * k + j] += partial[o + l.GSize + l.CIndex(i, j)];
             }
             for (int j = 0; j < k; j++) btb[j] += partial[o + l.GSize + l.CSize + j];
         }
@@ -145,7 +154,7 @@ internal static class Gram
         {
             int o = t * stride;
             for (int i = 0; i < n; i++)
-                for (int j = 0; j < k; j++) atr[i * k + j] += partial[o + i * l.PK + j];
+                for (int j = 0; j < k; j++) atr[i * k + j] += partial[o + l.CIndex(i, j)];
             for (int j = 0; j < k; j++) rtr[j] += partial[o + l.CSize + j];
         }
     }
@@ -196,12 +205,19 @@ internal static class Gram
                 TV.Tile(rows, ref Unsafe.Add(ref x, j0), n, ref Unsafe.Add(ref x, c0), n, ref Unsafe.Add(ref d, j0 * l.P + c0), l.P, c0 + TV.Width < n);
     }
 
-    // xbᵀyb added to cs (row step PK).
+    // xbᵀyb added to cs (row step PK), or ybᵀxb (row step P) when the layout says so.
     private static void Cross<TV>(int rows, double[] xb, int n, double[] yb, int k, in Layout l, Span<double> cs) where TV : struct, ITile
     {
         ref double x = ref MemoryMarshal.GetArrayDataReference(xb);
         ref double y = ref MemoryMarshal.GetArrayDataReference(yb);
         ref double d = ref MemoryMarshal.GetReference(cs);
+        if (l.CrossTransposed)
+        {
+            for (int j0 = 0; j0 < k; j0 += 4)
+                for (int c0 = 0; c0 < n; c0 += 2 * TV.Width)
+                    TV.Tile(rows, ref Unsafe.Add(ref y, j0), k, ref Unsafe.Add(ref x, c0), n, ref Unsafe.Add(ref d, j0 * l.P + c0), l.P, c0 + TV.Width < n);
+            return;
+        }
         for (int j0 = 0; j0 < n; j0 += 4)
             for (int c0 = 0; c0 < k; c0 += 2 * TV.Width)
                 TV.Tile(rows, ref Unsafe.Add(ref x, j0), n, ref Unsafe.Add(ref y, c0), k, ref Unsafe.Add(ref d, j0 * l.PK + c0), l.PK, c0 + TV.Width < k);
