@@ -2,6 +2,7 @@ namespace Descent.Cli;
 
 /// <summary>
 /// The exact least-squares linear fit with a bias, in float64: the floor that no gradient-descent run can go below.
+/// Standardizing also keeps the normal equations that <see cref="Linalg.Lstsq"/> uses on large tables well conditioned.
 /// </summary>
 /// <remarks>
 /// The features are centred and scaled to unit standard deviation before <see cref="Linalg.Lstsq"/>, which leaves the

@@ -131,7 +131,7 @@ internal static class DemoCommand
         using (Tensor.NoGrad()) guess = model.Forward(unseen);
         o.WriteLine($"   apples {Num(guess[0, 0].Item())}, oranges {Num(guess[0, 1].Item())} tons per hectare");
 
-        Step(o, 10, "For comparison, the exact answer: least squares (Linalg.Lstsq, QR in float64) finds the weights with the lowest possible loss.");
+        Step(o, 10, "For comparison, the exact answer: least squares (Linalg.Lstsq, in float64) finds the weights with the lowest possible loss.");
         var (best, optimum, _) = LeastSquares.Fit(x, y, data.FeatureNames, data.TargetNames);
         foreach (var equation in best.Equations()) o.WriteLine("   " + equation);
         var exact = best.Predict(unseen);

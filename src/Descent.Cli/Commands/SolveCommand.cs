@@ -5,7 +5,7 @@ using System.Text.Json;
 
 namespace Descent.Cli.Commands;
 
-/// <summary><c>descent solve</c>: the exact least-squares fit (pivoted Householder QR in float64), saved in the same model format as <c>train</c>.</summary>
+/// <summary><c>descent solve</c>: the exact least-squares fit (<see cref="Linalg.Lstsq"/> in float64: the normal equations for large tables of full rank, a pivoted QR otherwise), saved in the same model format as <c>train</c>.</summary>
 internal static class SolveCommand
 {
     public static Command Create(CliConsole console)
@@ -16,7 +16,7 @@ internal static class SolveCommand
         var save = new Option<string?>("--save") { Description = "Save the fit as a model file (weight and bias, as nn.Linear's state dict).", HelpName = "FILE.safetensors" };
         var json = CommonOptions.Json("Print the fit as JSON.");
         var command = new Command("solve",
-            "Compute the exact least-squares fit of the targets on the features, with a bias (QR in float64): the optimum that gradient descent approaches. " +
+            "Compute the exact least-squares fit of the targets on the features, with a bias (in float64): the optimum that gradient descent approaches. " +
             "With linearly dependent features it gives the minimum-norm fit in standardized units.")
         {
             data, target, features, save, json,

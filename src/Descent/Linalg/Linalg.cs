@@ -10,16 +10,19 @@ public sealed record LstsqResult(Tensor Solution, Tensor Residuals, long Rank);
 public static class Linalg
 {
     /// <summary>
-    /// The least-squares solution of A X = B (PyTorch's <c>torch.linalg.lstsq</c> with its CPU default driver <c>gelsy</c>):
-    /// Householder QR with column pivoting, in float64. When A has full column rank the solution is the unique minimiser;
-    /// when it is rank-deficient (repeated or constant columns, fewer rows than columns) it is the minimiser of smallest
-    /// norm, as NumPy's <c>lstsq</c> returns, found by a second QR of the pivoted R's leading rows (a complete orthogonal
-    /// decomposition). An exactly consistent system is solved exactly up to rounding and its residuals are zero.
+    /// The least-squares solution of A X = B (PyTorch's <c>torch.linalg.lstsq</c> with its CPU default driver <c>gelsy</c>),
+    /// in float64. When A has full column rank the solution is the unique minimiser; when it is rank-deficient (repeated or
+    /// constant columns, fewer rows than columns) it is the minimiser of smallest norm, as NumPy's <c>lstsq</c> returns.
+    /// Large tall problems first try the normal equations AᵀA X = AᵀB (one pass over A, a pivoted Cholesky factor and
+    /// an iterative-refinement step); they are used only when the factor shows A to be of full rank by the rank rule
+    /// below and well enough conditioned for the answer to be as accurate as the QR's. Otherwise, and for small or wide
+    /// problems, Householder QR with column pivoting, then a second QR of the pivoted R's leading rows when A is
+    /// rank-deficient (a complete orthogonal decomposition). See docs/notes/lstsq.md.
     /// Shape: A (m, n); B (m, k) or (m); solution (n, k) or (n).
     /// </summary>
     /// <param name="a">The coefficient matrix A, float32 or float64, no autograd.</param>
     /// <param name="b">The right-hand side B with the same dtype and number of rows as A.</param>
-    /// <param name="rcond">Diagonal entries of R at or below <c>rcond · |R₀₀|</c> count as zero when determining the rank. Default: the machine epsilon of the input dtype times max(m, n), as in PyTorch.</param>
+    /// <param name="rcond">Diagonal entries of the column-pivoted R at or below <c>rcond · |R₀₀|</c> count as zero when determining the rank. Default: the machine epsilon of the input dtype times max(m, n), as in PyTorch.</param>
     /// <exception cref="ShapeMismatchException">A is not 2-D, B is not 1-D or 2-D, or their row counts differ.</exception>
     /// <exception cref="DTypeMismatchException">A and B differ in dtype or are not floating point.</exception>
     public static LstsqResult Lstsq(Tensor a, Tensor b, double? rcond = null)
@@ -32,16 +35,41 @@ public static class Linalg
         if (!a.DType.IsFloatingPoint()) throw new DTypeMismatchException($"Lstsq: expected float32 or float64, got {a.DType.Name()}");
         int m = a.Size(0), n = a.Size(1), k = b.Dim == 1 ? 1 : b.Size(1);
         if (b.Size(0) != m) throw new ShapeMismatchException($"Lstsq: A is {m}x{n} but B has {b.Size(0)} rows");
-        double tol = rcond ?? (a.DType == DType.Float32 ? MathF.BitIncrement(1f) - 1f : Math.BitIncrement(1.0) - 1.0) * Math.Max(m, n);
+        double tol = rcond ?? DefaultRcond(a.DType, m, n);
 
+        if (UsesNormalEquations(m, n) && NormalEquations.TrySolve(a.Contiguous(), b.Contiguous(), m, n, k, tol) is { } fast)
+            return Result(fast.Solution, fast.Residuals, n, a.DType, b.Dim, n, k);
+        var (solution, residuals, rank) = SolveQr(a, b, m, n, k, tol);
+        return Result(solution, residuals, rank, a.DType, b.Dim, n, k);
+    }
+
+    /// <summary>PyTorch's default <c>rcond</c>: the machine epsilon of the dtype times max(m, n).</summary>
+    internal static double DefaultRcond(DType dtype, int m, int n) =>
+        (dtype == DType.Float32 ? MathF.BitIncrement(1f) - 1f : Math.BitIncrement(1.0) - 1.0) * Math.Max(m, n);
+
+    /// <summary>Whether <see cref="Lstsq"/> tries the normal equations before the QR: tall enough and big enough to pay.</summary>
+    internal static bool UsesNormalEquations(int m, int n) => m >= n && n <= MaxNormalEquationsColumns && (long)m * n >= MinNormalEquationsElements;
+
+    /// <summary>Smaller problems take the QR directly: it costs little there, and small tables keep their exact earlier answers.</summary>
+    internal const long MinNormalEquationsElements = 1 << 14;
+
+    private const int MaxNormalEquationsColumns = 2048;
+
+    /// <summary>The pivoted QR path alone, on float64 copies of A and B (chunk by chunk first when A is very tall).</summary>
+    internal static (double[] Solution, double[]? Residuals, int Rank) SolveQr(Tensor a, Tensor b, int m, int n, int k, double rcond, bool chunked = true)
+    {
+        if (chunked && TallQr.Applies(m, n)) return TallQr.Solve(a, b, m, n, k, rcond);
         var qr = new double[m * n];
         var rhs = new double[m * k];
         a.To(DType.Float64).Contiguous().Span<double>().CopyTo(qr);
         b.To(DType.Float64).Contiguous().Span<double>().CopyTo(rhs);
-        var (solution, residuals, rank) = Solve(qr, rhs, m, n, k, tol);
+        return Solve(qr, rhs, m, n, k, rcond);
+    }
 
-        var x = Tensor.FromSpan<double>(solution, b.Dim == 1 ? [n] : [n, k]).To(a.DType);
-        var r = (residuals is null ? Tensor.Zeros([0], DType.Float64) : Tensor.FromSpan<double>(residuals, k)).To(a.DType);
+    internal static LstsqResult Result(double[] solution, double[]? residuals, long rank, DType dtype, int bDim, int n, int k)
+    {
+        var x = Tensor.FromSpan<double>(solution, bDim == 1 ? [n] : [n, k]).To(dtype);
+        var r = (residuals is null ? Tensor.Zeros([0], DType.Float64) : Tensor.FromSpan<double>(residuals, k)).To(dtype);
         return new LstsqResult(x, r, rank);
     }
 
@@ -99,7 +127,7 @@ public static class Linalg
     // Householder reflection H = I - beta v vᵀ that zeroes column j of `a` below row j; applies it to the columns
     // from `firstCol` on of the same matrix and to every column of `other`. v is stored below the diagonal of `a`.
     // Returns v0 and beta (beta 0 when the column is already zero), which the stored column alone cannot give back.
-    private static (double V0, double Beta) Reflect(double[] a, int m, int n, int j, double[] same, int sameCols, int firstCol, double[] other, int otherCols, double[] work)
+    internal static (double V0, double Beta) Reflect(double[] a, int m, int n, int j, double[] same, int sameCols, int firstCol, double[] other, int otherCols, double[] work)
     {
         double norm = 0;
         for (int i = j; i < m; i++) norm += a[i * n + j] * a[i * n + j];
