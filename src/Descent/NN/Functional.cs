@@ -23,6 +23,7 @@ public static partial class Functional
             throw new ShapeMismatchException($"Linear: the input's last dim must be {weight.Size(1)} (the weight has shape {Shapes.Format(weight.Shape)}), got input shape {Shapes.Format(input.Shape)}");
         if (bias is not null && (bias.Dim != 1 || bias.Size(0) != weight.Size(0)))
             throw new ShapeMismatchException($"Linear: the bias must have shape [{weight.Size(0)}], got {Shapes.Format(bias.Shape)}");
+        if (Ops.AddmmBackward.Applies(input, weight, bias)) return Ops.AddmmBackward.Forward(input, weight, bias);
         var y = input.MatMul(weight.T);
         return bias is null ? y : y + bias;
     }
