@@ -72,7 +72,7 @@ internal sealed class AddmmBackward(bool bias) : Node
             else WeightGrad<double>(gc, x, dw, inF, outF);
         }
         if (NeedsGrad(2)) db = gc.Reshape(LeadingRows(gc), outF).Sum(0);
-        return [dx, dw, db];
+        return [Fresh(dx), Fresh(dw), Fresh(db)];
     }
 
     /// <summary>dx = g W: (rows, out) @ (out, in).</summary>
