@@ -23,6 +23,13 @@ public sealed partial class Tensor
     private Node? _gradFn;
     private AccumulateGrad? _accumulator;
     private Tensor? _base;
+
+    /// <summary>
+    /// Set on a gradient that a backward rule has just made and handed to one edge only, and that nothing else
+    /// holds: a leaf's accumulator may then keep it as the leaf's <see cref="Grad"/> instead of copying it, as
+    /// PyTorch's AccumulateGrad steals an unshared gradient. The engine clears it when the gradient goes anywhere else.
+    /// </summary>
+    internal bool FreshGrad;
     private Node? _baseGradFn;
 
     internal Tensor(Storage storage, int[] shape, int[] strides, int offset)

@@ -14,7 +14,7 @@ internal static class Runner
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: workloads W1 | W2 | W3 N D K [fused] | W4 N D batch | W5 N batch | W6 n | W8 N D | hw   (profiling: W1alloc | W3steps N D K | W6raw n threads | W8steps N D)");
+            Console.Error.WriteLine("usage: workloads W1 | W2 | W3 N D K [fused] | W4 N D batch | W5 N batch | W6 n | W8 N D | hw   (profiling: W1alloc | W3steps N D K | W5steps batch | W6raw n threads | W8steps N D)");
             return 2;
         }
         var result = args[0].ToUpperInvariant() switch
@@ -31,6 +31,7 @@ internal static class Runner
             "W1ALLOC" => LessonProfile.Run(),
             "W3STEPS" => Steps.Run(Int(args[1]), Int(args[2]), Int(args[3])),
             "W8STEPS" => LeastSquaresFit.Steps(Int(args[1]), Int(args[2])),
+            "W5STEPS" => MlpProfile.Run(Int(args[1])),
             _ => throw new ArgumentException($"unknown workload {args[0]}"),
         };
         result["impl"] = result.Remove("variant", out var v) && (string)v == "fused" ? "descent-fused" : "descent";

@@ -24,6 +24,8 @@ internal static class Engine
         {
             var g = node.PendingGrad;
             node.PendingGrad = null;
+            // Only a leaf's accumulator may keep a fresh gradient; any other node may pass it on to several edges.
+            if (g is not null && node is not AccumulateGrad) g.FreshGrad = false;
             var grads = g is null ? [] : node.Apply(g);
             for (int i = 0; i < node.Next.Length; i++)
             {
@@ -31,7 +33,7 @@ internal static class Engine
                 if (next is null) continue;
                 var gi = i < grads.Length ? grads[i] : null;
                 if (gi is not null)
-                    next.PendingGrad = next.PendingGrad is null ? gi : next.PendingGrad + gi;
+                    next.PendingGrad = next.PendingGrad is null ? gi : Node.Fresh(next.PendingGrad + gi);
                 if (--next.Dependencies == 0) ready.Push(next);
             }
             if (!retainGraph) node.Release();

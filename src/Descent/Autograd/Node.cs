@@ -35,6 +35,16 @@ public abstract class Node
         return result;
     }
 
+    /// <summary>
+    /// Marks a gradient this node has just made, and hands to one edge only, as free to become a leaf's
+    /// <see cref="Tensor.Grad"/> without a copy (<see cref="Tensor.FreshGrad"/>).
+    /// </summary>
+    internal static Tensor? Fresh(Tensor? grad)
+    {
+        if (grad is not null) grad.FreshGrad = true;
+        return grad;
+    }
+
     /// <summary>Keeps tensors for backward and remembers their versions, so later in-place changes are caught.</summary>
     internal void Save(params ReadOnlySpan<Tensor> tensors)
     {
@@ -84,7 +94,14 @@ public sealed class AccumulateGrad : Node
         if (!grad.SameShape(v))
             throw new InvalidOperationException($"Backward: gradient of shape {Shapes.Format(grad.Shape)} does not match the leaf's shape {Shapes.Format(v.Shape)}");
         if (v.Grad is null)
-            v.Grad = grad.DType == v.DType ? grad.Clone() : grad.To(v.DType);
+        {
+            if (grad.FreshGrad && grad.DType == v.DType && grad.IsContiguous && grad.Base is null)
+            {
+                grad.FreshGrad = false;
+                v.Grad = grad;
+            }
+            else v.Grad = grad.DType == v.DType ? grad.Clone() : grad.To(v.DType);
+        }
         else
             v.Grad.AddInPlace(grad);
         return [];

@@ -94,6 +94,43 @@ internal struct PowOp : IBinaryOp
     }
 }
 
+/// <summary>
+/// The gradient of ReLU from its output (PyTorch's <c>threshold_backward(g, y, 0)</c>): <c>a</c> where
+/// <c>b &gt; 0</c>, else 0, in one pass over both operands.
+/// </summary>
+internal struct ReluGradOp : IBinaryOp
+{
+    public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => b > T.Zero ? a : T.Zero;
+
+    public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && d.Length >= Vector<T>.Count)
+        {
+            ref T pa = ref MemoryMarshal.GetReference(a);
+            ref T pb = ref MemoryMarshal.GetReference(b);
+            ref T pd = ref MemoryMarshal.GetReference(d);
+            for (; i <= d.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var keep = Vector.GreaterThan(Vector.LoadUnsafe(ref pb, (nuint)i), Vector<T>.Zero);
+                Vector.ConditionalSelect(keep, Vector.LoadUnsafe(ref pa, (nuint)i), Vector<T>.Zero).StoreUnsafe(ref pd, (nuint)i);
+            }
+        }
+        for (; i < d.Length; i++) d[i] = Apply(a[i], b[i]);
+    }
+
+    public static void Apply<T>(ReadOnlySpan<T> a, T b, Span<T> d) where T : unmanaged, INumber<T>
+    {
+        if (b > T.Zero) a.CopyTo(d);
+        else d.Clear();
+    }
+
+    public static void Apply<T>(T a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T>
+    {
+        for (int i = 0; i < d.Length; i++) d[i] = Apply(a, b[i]);
+    }
+}
+
 /// <summary>Runs a binary op over three strided operands of one shape.</summary>
 internal static class Binary
 {

@@ -7,12 +7,16 @@ namespace Descent.Kernels;
 
 /// <summary>
 /// <c>C = A @ B</c> by one dot product per element of C, for few columns (<c>n</c> at most <see cref="MaxN"/>) and
-/// rows of A contiguous: a tall input times a thin weight, <c>x @ w.T</c> of a linear model, or a matrix times a
-/// vector. Reads A once, without packing; B's columns are gathered once when they are not contiguous already.
+/// rows of A contiguous: a tall input times a thin weight, <c>x @ w.T</c> of a linear model or a classifier's output
+/// layer, or a matrix times a vector. Reads A once, without packing; B's columns are gathered once when they are not contiguous already.
 /// </summary>
 internal static class GemmRowDots
 {
-    public const int MaxN = 4;
+    /// <summary>
+    /// Up to here dot products beat the packed kernel, whose register tile is at least 16 columns wide and would be
+    /// mostly padding (a 10-class output layer: 128 x 256 @ 256 x 10 takes a third of the packed kernel's time).
+    /// </summary>
+    public const int MaxN = 16;
 
     public static void Run(MatrixRef<float> a, MatrixRef<float> b, float[] c, int cOff, int m, int k, int n, int threads)
     {

@@ -38,7 +38,9 @@ internal static class MatMulKernel
     {
         long work = (long)m * n * k;
         if (work <= SmallWork) return Strategy.Small;
-        if (n <= GemmRowDots.MaxN && a.ColStride == 1) return Strategy.RowDots;
+        // Dot products read B by columns: gathered into columns first unless they are contiguous, which pays only
+        // over enough rows of A (for a single row, 1 x N @ N x 16, the gather would be the whole product again).
+        if (n <= GemmRowDots.MaxN && a.ColStride == 1 && (b.RowStride == 1 || m >= 16)) return Strategy.RowDots;
         if (n <= GemmOuterSum.MaxN && m <= GemmOuterSum.MaxM && a.RowStride == 1 && k >= 4 * m) return Strategy.OuterSum;
         // The same two shapes the other way round (a row vector times a matrix, g.T @ x): run Cᵀ = Bᵀ @ Aᵀ.
         if (m <= GemmRowDots.MaxN && b.RowStride == 1) return Strategy.RowDotsTransposed;
@@ -67,7 +69,7 @@ internal static class MatMulKernel
     }
 
     /// <summary>
-    /// <c>C = A @ B</c> as <c>Cᵀ = Bᵀ @ Aᵀ</c> with the skinny kernels (C has at most four rows): for one row,
+    /// <c>C = A @ B</c> as <c>Cᵀ = Bᵀ @ Aᵀ</c> with the skinny kernels (C has only a few rows): for one row,
     /// Cᵀ has C's layout already; otherwise Cᵀ goes to a buffer and is transposed into C.
     /// </summary>
     private static void Transposed(MatrixRef<float> a, MatrixRef<float> b, float[] c, int cOff, int m, int k, int n, int threads, bool rowDots)

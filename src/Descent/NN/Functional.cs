@@ -16,6 +16,7 @@ public static partial class Functional
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
     {
         ValidateLinear(input, weight, bias);
+        if (Ops.AddmmBackward.Applies(input, weight, bias)) return Ops.AddmmBackward.Forward(input, weight, bias);
         var y = input.MatMul(weight.T);
         return bias is null ? y : y + bias;
     }

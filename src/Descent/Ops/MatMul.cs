@@ -40,7 +40,7 @@ internal sealed class MmBackward : Node
     {
         var a = Saved(0);
         var b = Saved(1);
-        return [NeedsGrad(0) ? Forward(g, b.MT) : null, NeedsGrad(1) ? Forward(a.MT, g) : null];
+        return [NeedsGrad(0) ? Fresh(Forward(g, b.MT)) : null, NeedsGrad(1) ? Fresh(Forward(a.MT, g)) : null];
     }
 
     private static void Run<T>(Tensor a, Tensor b, Tensor r, int batch, int m, int k, int n) where T : unmanaged, INumber<T>

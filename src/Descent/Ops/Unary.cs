@@ -139,8 +139,16 @@ internal sealed class ReluBackward : Node
         return node.Attach(r, x);
     }
 
-    // gradient passes where the output is positive; 0 at 0, as PyTorch
-    internal override Tensor?[] Apply(Tensor g) => [g * Saved(0).Gt(0.0).To(g.DType)];
+    // The gradient passes where the output is positive, 0 elsewhere (also at 0 and NaN), as PyTorch's
+    // threshold_backward: one pass, no mask tensor.
+    internal override Tensor?[] Apply(Tensor g)
+    {
+        var y = Saved(0);
+        if (g.DType != y.DType || !g.SameShape(y)) return [g * y.Gt(0.0).To(g.DType)];
+        var r = Tensor.Empty(y.ShapeArray, y.DType);
+        Kernels.Binary.Run<ReluGradOp>(g, y, r);
+        return [r];
+    }
 }
 
 /// <summary>Clamp into [min, max]; the gradient passes where the input was inside the bounds (inclusive), as PyTorch.</summary>

@@ -87,6 +87,12 @@ public sealed class Sgd : Optimizer
         T wd = T.CreateChecked(weightDecay), mom = T.CreateChecked(Momentum), keep = T.CreateChecked(1 - Dampening);
         T step = T.CreateChecked(-lr);
         bool decay = weightDecay != 0, momentum = Momentum != 0, nesterov = Nesterov, maximize = Maximize;
+        if (!decay && !momentum && !maximize)
+        {
+            // Plain SGD, p + (-lr) * g: the same two roundings as the loop below, in SIMD (MultiplyAdd is not fused).
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(g, step, p, p);
+            return;
+        }
         for (int i = 0; i < p.Length; i++)
         {
             T d = maximize ? -g[i] : g[i];

@@ -32,7 +32,15 @@ public class KernelSweepTests
         new("maximum", (a, b) => a.Maximum(b), Math.Max),
         new("minimum", (a, b) => a.Minimum(b), Math.Min),
         new("pow", (a, b) => a.Pow(b), Math.Pow, PositiveLeft: true, Exact: false, Int64: false),
+        new("relu_grad", ReluGrad, (g, y) => y > 0 ? g : 0),
     ];
+
+    /// <summary>ReLU's backward kernel on its own: the gradient <paramref name="g"/> where the output <paramref name="y"/> is positive.</summary>
+    private static Tensor ReluGrad(Tensor g, Tensor y)
+    {
+        var (a, b) = Descent.Ops.Elementwise.Prepare(g, y, "ReluGrad", scalars: true);
+        return Descent.Ops.Elementwise.Binary<Descent.Kernels.ReluGradOp>(a, b);
+    }
 
     private sealed record UnaryKernel(string Name, Func<Tensor, Tensor> Op, Func<double, double> Reference,
         bool Positive = false, bool Exact = true, bool Int64 = true);

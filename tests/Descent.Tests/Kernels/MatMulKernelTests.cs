@@ -81,6 +81,11 @@ public class MatMulKernelTests
     [InlineData(301, 64, 4)]
     [InlineData(257, 3, 3)]
     [InlineData(9, 1000, 1)]
+    [InlineData(128, 256, 10)]
+    [InlineData(129, 784, 16)]
+    [InlineData(33, 100, 13)]
+    [InlineData(8, 24, 9)]
+    [InlineData(20000, 64, 16)]
     public void RowDotsMatchesTheReference(int m, int k, int n)
     {
         foreach (char lb in "rcs")
@@ -247,5 +252,9 @@ public class MatMulKernelTests
         // The same written the other way round: w @ x.T, and g.T @ x as a hand-written weight gradient.
         Assert.Equal(Strategy.RowDotsTransposed, MatMulKernel.Pick(new MatrixRef<float>([], 0, 16, 1), xT, 1, 16, 1_000_000));
         Assert.Equal(Strategy.OuterSumTransposed, MatMulKernel.Pick(new MatrixRef<float>([], 0, 1, 1), x, 1, 1_000_000, 16));
+        // A classifier's output layer, 128 x 256 @ 256 x 10, takes dot products; 17 columns and more the packed kernel.
+        var wT = new MatrixRef<float>([], 0, 1, 256);
+        Assert.Equal(Strategy.RowDots, MatMulKernel.Pick(new MatrixRef<float>([], 0, 256, 1), wT, 128, 256, 10));
+        Assert.NotEqual(Strategy.RowDots, MatMulKernel.Pick(new MatrixRef<float>([], 0, 256, 1), wT, 128, 256, 17));
     }
 }

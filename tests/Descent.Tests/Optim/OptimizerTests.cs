@@ -282,4 +282,29 @@ public class OptimizerTests
             Assert.True(allocated < 1024, $"{opt.GetType().Name}.Step allocated {allocated} bytes");
         }
     }
+
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void PlainSgdIsParameterPlusMinusLrTimesGradientAtEveryLength(DType dtype)
+    {
+        // The SIMD path of plain SGD against the per-element rule p + (-lr) * g, rounded twice as PyTorch's ops are.
+        var gen = new Generator(6);
+        for (int n = 0; n <= 70; n++)
+        {
+            var w = Tensor.RandN([n], dtype, generator: gen);
+            w.RequiresGrad = true;
+            var grad = Tensor.RandN([n], dtype, generator: gen);
+            w.Grad = grad;
+            var before = w.To(DType.Float64).ToArray<double>();
+            var g = grad.To(DType.Float64).ToArray<double>();
+            new Sgd([w], 0.3).Step();
+            var after = w.To(DType.Float64).ToArray<double>();
+            for (int i = 0; i < n; i++)
+            {
+                double expected = dtype == DType.Float32 ? (float)before[i] + (float)(-0.3f * (float)g[i]) : before[i] + -0.3 * g[i];
+                Assert.Equal(expected, after[i]);
+            }
+        }
+    }
 }
