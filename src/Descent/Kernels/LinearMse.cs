@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -68,7 +69,23 @@ internal static class LinearMse
             if (k == 1)
             {
                 float bias = b is null ? 0f : b[0], sum = 0;
-                for (int i = 0; i < rows; i++)
+                int i = 0;
+                if (Vector.IsHardwareAccelerated && rows >= Vector<float>.Count)
+                {
+                    // Vector lanes keep eight (or sixteen) running sums, not one long chain of dependent adds.
+                    ref float e0 = ref e[0];
+                    Vector<float> vb = new(bias), vsq = default, vsum = default;
+                    for (; i <= rows - Vector<float>.Count; i += Vector<float>.Count)
+                    {
+                        var v = Vector.LoadUnsafe(ref e0, (nuint)i) + vb - Vector.LoadUnsafe(ref yb, (nuint)i);
+                        v.StoreUnsafe(ref e0, (nuint)i);
+                        vsq += v * v;
+                        vsum += v;
+                    }
+                    sq = Vector.Sum(vsq);
+                    sum = Vector.Sum(vsum);
+                }
+                for (; i < rows; i++)
                 {
                     float v = e[i] + bias - Unsafe.Add(ref yb, i);
                     e[i] = v;
