@@ -55,6 +55,12 @@ internal static class LinearMse
     {
         var e = new float[Block * k];
         var colSums = new float[k];
+        float[]? biasLanes = null;
+        if (Vector.IsHardwareAccelerated && Vector<float>.Count % k == 0)
+        {
+            biasLanes = new float[Vector<float>.Count];
+            for (int l = 0; l < biasLanes.Length; l++) biasLanes[l] = b is null ? 0f : b[l % k];
+        }
         var acc = gw.IsEmpty ? null : new float[k * d];
         // Few features and outputs: the weight-gradient kernel's own loop, accumulators in registers ([p * k + j]).
         var outerSum = acc is not null && d <= GemmOuterSum.MaxM && k <= GemmOuterSum.MaxN ? new double[d * k] : null;
@@ -66,48 +72,36 @@ internal static class LinearMse
             GemmRowDots.Run(new MatrixRef<float>(x, xOff + i0 * d, d, 1), wt, e, 0, rows, d, k, threads: 1);
             float sq = 0;
             ref float yb = ref y[yOff + i0 * k];
-            if (k == 1)
+            ref float e0 = ref e[0];
+            Array.Clear(colSums);
+            int t = 0, count = rows * k;
+            if (biasLanes is not null && count >= Vector<float>.Count)
             {
-                float bias = b is null ? 0f : b[0], sum = 0;
-                int i = 0;
-                if (Vector.IsHardwareAccelerated && rows >= Vector<float>.Count)
+                // The residuals as one flat run: k divides the vector width, so every vector holds whole rows and
+                // the same bias lanes; the lanes keep separate running sums instead of one chain of dependent adds.
+                Vector<float> vb = new(biasLanes), vsq = default, vsum = default;
+                for (; t <= count - Vector<float>.Count; t += Vector<float>.Count)
                 {
-                    // Vector lanes keep eight (or sixteen) running sums, not one long chain of dependent adds.
-                    ref float e0 = ref e[0];
-                    Vector<float> vb = new(bias), vsq = default, vsum = default;
-                    for (; i <= rows - Vector<float>.Count; i += Vector<float>.Count)
-                    {
-                        var v = Vector.LoadUnsafe(ref e0, (nuint)i) + vb - Vector.LoadUnsafe(ref yb, (nuint)i);
-                        v.StoreUnsafe(ref e0, (nuint)i);
-                        vsq += v * v;
-                        vsum += v;
-                    }
-                    sq = Vector.Sum(vsq);
-                    sum = Vector.Sum(vsum);
+                    var v = Vector.LoadUnsafe(ref e0, (nuint)t) + vb - Vector.LoadUnsafe(ref yb, (nuint)t);
+                    v.StoreUnsafe(ref e0, (nuint)t);
+                    vsq += v * v;
+                    vsum += v;
                 }
-                for (; i < rows; i++)
+                sq = Vector.Sum(vsq);
+                for (int l = 0; l < Vector<float>.Count; l++) colSums[l % k] += vsum[l];
+            }
+            // What the vectors left: whole rows, as the vector width is a multiple of k.
+            for (int i = t / k; i < rows; i++)
+                for (int j = 0; j < k; j++)
                 {
-                    float v = e[i] + bias - Unsafe.Add(ref yb, i);
-                    e[i] = v;
+                    ref float ei = ref Unsafe.Add(ref e0, i * k + j);
+                    float v = ei + (b is null ? 0f : b[j]) - Unsafe.Add(ref yb, i * k + j);
+                    ei = v;
                     sq += v * v;
-                    sum += v;
+                    colSums[j] += v;
                 }
-                if (!gb.IsEmpty) gb[0] += sum;
-            }
-            else
-            {
-                Array.Clear(colSums);
-                for (int i = 0; i < rows; i++)
-                    for (int j = 0; j < k; j++)
-                    {
-                        float v = e[i * k + j] + (b is null ? 0f : b[j]) - Unsafe.Add(ref yb, i * k + j);
-                        e[i * k + j] = v;
-                        sq += v * v;
-                        colSums[j] += v;
-                    }
-                if (!gb.IsEmpty)
-                    for (int j = 0; j < k; j++) gb[j] += colSums[j];
-            }
+            if (!gb.IsEmpty)
+                for (int j = 0; j < k; j++) gb[j] += colSums[j];
             loss += sq;
             if (acc is null) continue;
             if (outerSum is not null)
