@@ -36,6 +36,29 @@ public class IndexSelectTests
         Assert.Equal(expectGrad, x.Grad!.ToArray<float>());
     }
 
+    [Theory]
+    [InlineData(16, 4096)]
+    [InlineData(3, 20_000)]
+    [InlineData(1, 40_000)]
+    [InlineData(33, 1_001)]
+    public void LargeShuffledBatchesGatherEveryRow(int width, int count)
+    {
+        var g = new Generator(width);
+        var x = Tensor.RandN([50_000, width], generator: g);
+        var idx = Tensor.RandInt(-50_000, 50_000, [count], generator: g);
+        var r = x.IndexSelect(0, idx);
+        Assert.Equal([count, width], r.Shape.ToArray());
+        var xv = x.ToArray<float>();
+        var iv = idx.ToArray<long>();
+        var got = r.ToArray<float>();
+        for (int j = 0; j < count; j++)
+        {
+            long row = iv[j] < 0 ? iv[j] + 50_000 : iv[j];
+            for (int c = 0; c < width; c++)
+                Assert.Equal(xv[row * width + c], got[j * width + c]);
+        }
+    }
+
     [Fact]
     public void GathersRowsOfAView()
     {
