@@ -28,6 +28,18 @@ public class MatMulKernelTests
         return m;
     }
 
+    /// <summary>C[i, j] against the float64 dot product of row i of A and column j of B, to float32 rounding.</summary>
+    private static void AssertEntry(float[,] av, float[,] bv, int k, int i, int j, float got, string what)
+    {
+        double expected = 0, scale = 0;
+        for (int p = 0; p < k; p++)
+        {
+            expected += (double)av[i, p] * bv[p, j];
+            scale += Math.Abs((double)av[i, p] * bv[p, j]);
+        }
+        Assert.True(Math.Abs(got - expected) <= 1e-5 * scale + 1e-6, $"{what}: C[{i},{j}] = {got}, expected {expected}");
+    }
+
     private static void Check(Strategy strategy, int m, int k, int n, char la, char lb, int seed)
     {
         var rng = new Random(seed);
@@ -39,17 +51,7 @@ public class MatMulKernelTests
         else MatMulKernel.RunFloat(a, b, c, 2, m, k, n, strategy);
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
-            {
-                double expected = 0, scale = 0;
-                for (int p = 0; p < k; p++)
-                {
-                    expected += (double)av[i, p] * bv[p, j];
-                    scale += Math.Abs((double)av[i, p] * bv[p, j]);
-                }
-                float got = c[2 + i * n + j];
-                Assert.True(Math.Abs(got - expected) <= 1e-5 * scale + 1e-6,
-                    $"{strategy} {m}x{k} @ {k}x{n} ({la}{lb}): C[{i},{j}] = {got}, expected {expected}");
-            }
+                AssertEntry(av, bv, k, i, j, c[2 + i * n + j], $"{strategy} {m}x{k} @ {k}x{n} ({la}{lb})");
         Assert.True(float.IsNaN(c[1]), "wrote before C");
     }
 
@@ -200,17 +202,7 @@ public class MatMulKernelTests
         for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < n; j++)
-            {
-                double expected = 0, scale = 0;
-                for (int p = 0; p < k; p++)
-                {
-                    expected += (double)av[i, p] * bv[p, j];
-                    scale += Math.Abs((double)av[i, p] * bv[p, j]);
-                }
-                float got = c[2 + i * ldc + j];
-                Assert.True(Math.Abs(got - expected) <= 1e-5 * scale + 1e-6,
-                    $"{strategy} {m}x{k} @ {k}x{n} ({la}{lb}, {threads} threads, budget {budget}): C[{i},{j}] = {got}, expected {expected}");
-            }
+                AssertEntry(av, bv, k, i, j, c[2 + i * ldc + j], $"{strategy} {m}x{k} @ {k}x{n} ({la}{lb}, {threads} threads, budget {budget})");
             for (int j = n; j < ldc && 2 + i * ldc + j < c.Length; j++)
                 Assert.True(float.IsNaN(c[2 + i * ldc + j]), $"{strategy} wrote past the end of row {i}");
         }
