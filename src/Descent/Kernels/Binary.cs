@@ -95,12 +95,12 @@ internal struct PowOp : IBinaryOp
 }
 
 /// <summary>
-/// The gradient of ReLU from its output (PyTorch's <c>threshold_backward(g, y, 0)</c>): <c>a</c> where
-/// <c>b &gt; 0</c>, else 0, in one pass over both operands.
+/// The gradient of ReLU from its output (PyTorch's <c>threshold_backward(g, y, 0)</c>): 0 where <c>b &lt;= 0</c>,
+/// else <c>a</c> (so a NaN output passes the gradient, as in PyTorch), in one pass over both operands.
 /// </summary>
 internal struct ReluGradOp : IBinaryOp
 {
-    public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => b > T.Zero ? a : T.Zero;
+    public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T> => b <= T.Zero ? T.Zero : a;
 
     public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T>
     {
@@ -112,8 +112,8 @@ internal struct ReluGradOp : IBinaryOp
             ref T pd = ref MemoryMarshal.GetReference(d);
             for (; i <= d.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
-                var keep = Vector.GreaterThan(Vector.LoadUnsafe(ref pb, (nuint)i), Vector<T>.Zero);
-                Vector.ConditionalSelect(keep, Vector.LoadUnsafe(ref pa, (nuint)i), Vector<T>.Zero).StoreUnsafe(ref pd, (nuint)i);
+                var drop = Vector.LessThanOrEqual(Vector.LoadUnsafe(ref pb, (nuint)i), Vector<T>.Zero);
+                Vector.ConditionalSelect(drop, Vector<T>.Zero, Vector.LoadUnsafe(ref pa, (nuint)i)).StoreUnsafe(ref pd, (nuint)i);
             }
         }
         for (; i < d.Length; i++) d[i] = Apply(a[i], b[i]);
@@ -121,8 +121,8 @@ internal struct ReluGradOp : IBinaryOp
 
     public static void Apply<T>(ReadOnlySpan<T> a, T b, Span<T> d) where T : unmanaged, INumber<T>
     {
-        if (b > T.Zero) a.CopyTo(d);
-        else d.Clear();
+        if (b <= T.Zero) d.Clear();
+        else a.CopyTo(d);
     }
 
     public static void Apply<T>(T a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T>

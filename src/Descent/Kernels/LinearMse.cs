@@ -19,11 +19,12 @@ internal static class LinearMse
     private const int MaxChunks = 64;
     private const long ParallelElements = 1 << 18;
 
-    public static double Run(float[] x, int xOff, int n, int d, float[] w, float[]? b, float[] y, int yOff, int k,
+    public static double Run(float[] x, int xOff, int n, int d, float[] w, int wOff, float[]? b, float[] y, int yOff, int k,
         double[]? gw, double[]? gb)
     {
         int blocks = (n + Block - 1) / Block;
-        int chunks = (long)n * d >= ParallelElements && Environment.ProcessorCount > 1 ? Math.Min(MaxChunks, blocks) : 1;
+        // The chunks depend on the shape alone, so the sums come out the same on any number of cores.
+        int chunks = (long)n * d >= ParallelElements ? Math.Min(MaxChunks, blocks) : 1;
         int blocksPer = (blocks + chunks - 1) / chunks;
         chunks = blocks == 0 ? 0 : (blocks + blocksPer - 1) / blocksPer;
         var loss = new double[Math.Max(chunks, 1)];
@@ -32,11 +33,12 @@ internal static class LinearMse
         void Chunk(int c)
         {
             int r0 = c * blocksPer * Block, r1 = Math.Min(n, r0 + blocksPer * Block);
-            loss[c] = Rows(x, xOff, d, w, b, y, yOff, k, r0, r1,
+            loss[c] = Rows(x, xOff, d, w, wOff, b, y, yOff, k, r0, r1,
                 gwParts is null ? default : gwParts.AsSpan(c * k * d, k * d), gbParts is null ? default : gbParts.AsSpan(c * k, k));
         }
-        if (chunks > 1) Parallel.For(0, chunks, Chunk);
-        else if (chunks == 1) Chunk(0);
+        if (chunks > 1 && Environment.ProcessorCount > 1) Parallel.For(0, chunks, Chunk);
+        else
+            for (int c = 0; c < chunks; c++) Chunk(c);
         double total = 0;
         for (int c = 0; c < chunks; c++)
         {
@@ -50,7 +52,7 @@ internal static class LinearMse
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double Rows(float[] x, int xOff, int d, float[] w, float[]? b, float[] y, int yOff, int k, int r0, int r1,
+    private static double Rows(float[] x, int xOff, int d, float[] w, int wOff, float[]? b, float[] y, int yOff, int k, int r0, int r1,
         Span<double> gw, Span<double> gb)
     {
         var e = new float[Block * k];
@@ -64,7 +66,7 @@ internal static class LinearMse
         var acc = gw.IsEmpty ? null : new float[k * d];
         // Few features and outputs: the weight-gradient kernel's own loop, accumulators in registers ([p * k + j]).
         var outerSum = acc is not null && d <= GemmOuterSum.MaxM && k <= GemmOuterSum.MaxN ? new double[d * k] : null;
-        var wt = new MatrixRef<float>(w, 0, 1, d);
+        var wt = new MatrixRef<float>(w, wOff, 1, d);
         double loss = 0;
         for (int i0 = r0; i0 < r1; i0 += Block)
         {

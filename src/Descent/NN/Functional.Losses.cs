@@ -31,7 +31,8 @@ public static partial class Functional
     /// cost. It has no PyTorch counterpart; PyTorch code writes the composition, which works here too.
     /// Shape: input (N, in) or (*, in), weight (out, in), bias (out), target the shape of the linear output.
     /// When float32 inputs allow it, the fused kernel runs; otherwise (another dtype, <see cref="Reduction.None"/>,
-    /// or an input or target that needs a gradient) the composition runs, with the same result.
+    /// an empty input or weight, or an input or target that needs a gradient) the composition runs, with the same
+    /// result.
     /// The fused path cannot be differentiated twice.
     /// </summary>
     /// <exception cref="ShapeMismatchException">The shapes do not fit together, as in <see cref="Linear"/> and <see cref="MseLoss"/>.</exception>
@@ -40,6 +41,7 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(target);
         if (input?.DType != DType.Float32 || weight?.DType != DType.Float32 || target.DType != DType.Float32
             || (bias is not null && bias.DType != DType.Float32) || reduction == Reduction.None
+            || input.Count == 0 || weight.Count == 0
             || (Tensor.IsGradEnabled && (input.RequiresGrad || target.RequiresGrad)))
             return MseLoss(Linear(input!, weight!, bias), target, reduction);
         ValidateLinear(input, weight, bias);

@@ -14,7 +14,7 @@ internal sealed class LinearMseLossBackward(double[]? weightSums, int[] weightSh
     public static Tensor Forward(Tensor x, Tensor weight, Tensor? bias, Tensor target, NN.Reduction reduction)
     {
         int d = weight.ShapeArray[1], k = weight.ShapeArray[0];
-        int n = x.Count / Math.Max(d, 1);
+        int n = x.Count / d;
         var xs = x.Contiguous();
         var ys = target.Contiguous();
         var ws = weight.Contiguous();
@@ -22,7 +22,7 @@ internal sealed class LinearMseLossBackward(double[]? weightSums, int[] weightSh
         bool needW = GradMode.Records(weight), needB = bias is not null && GradMode.Records(bias);
         var gw = needW ? new double[k * d] : null;
         var gb = needB ? new double[k] : null;
-        double sum = LinearMse.Run(xs.Data<float>(), xs.Offset, n, d, ws.Data<float>(), bs is null ? null : Copy(bs),
+        double sum = LinearMse.Run(xs.Data<float>(), xs.Offset, n, d, ws.Data<float>(), ws.Offset, bs is null ? null : Copy(bs),
             ys.Data<float>(), ys.Offset, k, gw, gb);
         double count = (double)n * k;
         double value = reduction == NN.Reduction.Mean ? sum / count : sum;
@@ -30,6 +30,9 @@ internal sealed class LinearMseLossBackward(double[]? weightSums, int[] weightSh
         if (!needW && !needB) return loss;
         double scale = reduction == NN.Reduction.Mean ? 2.0 / count : 2.0;
         var node = new LinearMseLossBackward(gw, [k, d], bias is not null, gb, scale);
+        // Nothing saved is read in backward, but an in-place change of an input before it must still be caught.
+        if (bias is null) node.Save(x, weight, target);
+        else node.Save(x, weight, target, bias);
         return bias is null ? node.Attach(loss, weight) : node.Attach(loss, weight, bias);
     }
 
@@ -37,6 +40,7 @@ internal sealed class LinearMseLossBackward(double[]? weightSums, int[] weightSh
 
     internal override Tensor?[] Apply(Tensor g)
     {
+        for (int i = 0; i < (hasBias ? 4 : 3); i++) Saved(i);
         double s = scale * g.Item();
         var dw = weightSums is null ? null : Scaled(weightSums, weightShape, s);
         return hasBias ? [dw, biasSums is null ? null : Scaled(biasSums, [biasSums.Length], s)] : [dw];

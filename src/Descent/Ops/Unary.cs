@@ -139,12 +139,12 @@ internal sealed class ReluBackward : Node
         return node.Attach(r, x);
     }
 
-    // The gradient passes where the output is positive, 0 elsewhere (also at 0 and NaN), as PyTorch's
+    // The gradient is 0 where the output is <= 0 and passes elsewhere (also at NaN), as PyTorch's
     // threshold_backward: one pass, no mask tensor.
     internal override Tensor?[] Apply(Tensor g)
     {
         var y = Saved(0);
-        if (g.DType != y.DType || !g.SameShape(y)) return [g * y.Gt(0.0).To(g.DType)];
+        if (g.DType != y.DType || !g.SameShape(y)) return [g * (!y.Le(0.0)).To(g.DType)];
         var r = Tensor.Empty(y.ShapeArray, y.DType);
         Kernels.Binary.Run<ReluGradOp>(g, y, r);
         return [r];

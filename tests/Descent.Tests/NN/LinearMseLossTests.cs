@@ -197,6 +197,17 @@ public class LinearMseLossTests
     }
 
     [Fact]
+    public void AnInputChangedInPlaceBeforeBackwardIsCaught()
+    {
+        var (x, w, b, y) = Problem(20, 3, 1, 8);
+        w.RequiresGrad = true;
+        var loss = Functional.LinearMseLoss(x, w, b, y);
+        x.MulInPlace(2);
+        var e = Assert.Throws<InvalidOperationException>(() => loss.Backward());
+        Assert.Contains("LinearMseLossBackward0", e.Message);
+    }
+
+    [Fact]
     public void MismatchedShapesAreNamed()
     {
         var (x, w, b, y) = Problem(10, 3, 2, 7);

@@ -6,11 +6,12 @@ namespace Descent.Tests.Ops;
 public class ReluGradientTests
 {
     [Fact]
-    public void PassesWhereOutputIsPositiveOnlyZeroAtZeroAndNaN()
+    public void ZeroWhereOutputIsAtMostZeroAndPassesElsewhereIncludingNaN()
     {
+        // PyTorch 1.13: torch.relu(x).backward(g) for these x and g gives [0, 0, 7, 8, inf, 0].
         var x = Tensor.From(new float[] { -2, 0, 3, float.NaN, 1e-30f, -0f }).WithGrad();
         x.Relu().Backward(Tensor.From(new float[] { 5, 6, 7, 8, float.PositiveInfinity, 9 }));
-        Assert.Equal([0f, 0f, 7f, 0f, float.PositiveInfinity, 0f], x.Grad!.ToArray<float>());
+        Assert.Equal([0f, 0f, 7f, 8f, float.PositiveInfinity, 0f], x.Grad!.ToArray<float>());
     }
 
     [Fact]
