@@ -40,11 +40,13 @@ internal static class Engine
         }
     }
 
-    /// <summary>Counts, for every node reachable from the root, how many edges point at it.</summary>
+    /// <summary>Counts, for every node reachable from the root, how many edges point at it, and clears what it holds.</summary>
     private static void CountDependencies(Node root, int stamp, Stack<Node> work)
     {
+        // Gradients left waiting by a backward pass that threw are dropped: each pass starts from nothing.
         root.Stamp = stamp;
         root.Dependencies = 0;
+        root.PendingGrad = null;
         work.Push(root);
         while (work.TryPop(out var node))
         {
@@ -55,6 +57,7 @@ internal static class Engine
                 {
                     next.Stamp = stamp;
                     next.Dependencies = 0;
+                    next.PendingGrad = null;
                     work.Push(next);
                 }
                 next.Dependencies++;

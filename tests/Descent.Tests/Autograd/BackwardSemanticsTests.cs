@@ -222,6 +222,22 @@ public class BackwardSemanticsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ABackwardThatThrowsLeavesNothingForTheNext()
+    {
+        var x = Leaf(1, 2);
+        var a = x * 2.0;
+        var u = a.Exp();
+        var loss = u.Sum() + (a * 5.0).Sum();
+        u.AddInPlace(Tensor.Ones([2]));
+        // Exp's backward finds its saved output changed and throws, after the (a * 5) branch has already handed
+        // a's node its gradient.
+        Assert.Throws<InvalidOperationException>(() => loss.Backward());
+        x.Grad = null;
+        a.Sum().Backward();
+        Assert.Equal([2f, 2f], Values(x.Grad));
+    }
+
+    [Fact]
     public void ALongChainOfViewsBackpropagates()
     {
         var x = Tensor.Ones([2, 3], requiresGrad: true);
