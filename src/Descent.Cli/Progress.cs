@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Spectre.Console;
 
 namespace Descent.Cli;
@@ -13,6 +14,13 @@ internal static class Progress
     {
         if (silent) return train(_ => { });
         if (!live) return train(Plain(console.Out, epochs));
+        return Live(epochs, train);
+    }
+
+    // Apart, so that plain and silent runs never load Spectre.Console.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static T Live<T>(int epochs, Func<Action<EpochReport>, T> train)
+    {
         T result = default!;
         AnsiConsole.Progress()
             .AutoClear(false)
