@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+
 namespace Descent;
 
 /// <summary>
@@ -16,8 +19,7 @@ internal sealed class Storage(Array data, DType dtype)
     public static Storage Allocate(DType dtype, int length, bool zeroed = true)
     {
         long bytes = (long)length * dtype.ElementSize();
-        if (bytes >= LargeBytes) LargeBuffers.Allocated(bytes);
-        return new(dtype.NewArray(length, zeroed), dtype);
+        return new(bytes >= LargeBytes ? LargeArrayPool.Rent(dtype, length, bytes, zeroed) : dtype.NewArray(length, zeroed), dtype);
     }
 
     /// <summary>Buffers from this size on (the large object heap's threshold) count towards <see cref="LargeBuffers"/>.</summary>
@@ -48,6 +50,60 @@ internal static class LargeBuffers
         Interlocked.Exchange(ref _sinceCollect, 0);
         Interlocked.Increment(ref _collections);
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+        // The buffers found dead go back to LargeArrayPool from their finalizers: let them, before the next one.
+        GC.WaitForPendingFinalizers();
         Volatile.Write(ref _budget, Math.Max(MinBudget, GC.GetTotalMemory(false) / 8));
+    }
+}
+
+/// <summary>
+/// Large buffers taken back for reuse once nothing at all refers to them, so that a new large tensor gets memory the
+/// process already holds instead of fresh pages the OS must fault in one by one (see docs/notes/memory.md).
+/// Each rented array is the key of a <see cref="ConditionalWeakTable{TKey, TValue}"/> entry whose value, a
+/// finalizable <see cref="Returner"/>, holds the array. The table keeps the returner alive exactly as long as
+/// something else (a tensor, a kernel's local) refers to the array; only after a collection has found the array
+/// unreachable from everywhere does the returner's finalizer put it in the pool. So no array can be handed out again
+/// while any code still holds it. The pool keeps at most <see cref="MaxPooledBytes"/>; beyond that buffers go back to
+/// the GC as before.
+/// </summary>
+internal static class LargeArrayPool
+{
+    private const long MaxPooledBytes = 256L << 20;
+    private static readonly ConditionalWeakTable<Array, Returner> Owners = new();
+    private static readonly ConcurrentDictionary<(DType, int), ConcurrentBag<Array>> Free = new();
+    private static long _pooledBytes;
+    private static long _reused;
+
+    /// <summary>How many buffers have been handed out again so far.</summary>
+    public static long Reused => Volatile.Read(ref _reused);
+
+    public static Array Rent(DType dtype, int length, long bytes, bool zeroed)
+    {
+        // Reused or not, the buffer counts towards the next collection, which is what finds buffers to reuse.
+        LargeBuffers.Allocated(bytes);
+        Array array;
+        if (Free.TryGetValue((dtype, length), out var bag) && bag.TryTake(out var pooled))
+        {
+            Interlocked.Add(ref _pooledBytes, -bytes);
+            Interlocked.Increment(ref _reused);
+            if (zeroed) Array.Clear(pooled);
+            array = pooled;
+        }
+        else array = dtype.NewArray(length, zeroed);
+        Owners.AddOrUpdate(array, new Returner(array, dtype, bytes));
+        return array;
+    }
+
+    private sealed class Returner(Array array, DType dtype, long bytes)
+    {
+        ~Returner()
+        {
+            if (Interlocked.Add(ref _pooledBytes, bytes) > MaxPooledBytes)
+            {
+                Interlocked.Add(ref _pooledBytes, -bytes);
+                return;
+            }
+            Free.GetOrAdd((dtype, array.Length), _ => new ConcurrentBag<Array>()).Add(array);
+        }
     }
 }
