@@ -251,10 +251,10 @@ def main(path, machine):
     why = [
         ("W3 1e7x16x1 at least 10x faster (lesson's code)",
          "W3, the lesson's code: each epoch reads X twice (the forward `x @ w.T` and the weight gradient `x.T @ g`) and "
-         "makes a fresh N-sized buffer for every op and every gradient (`+ b`, `- y`, the square and their backward), "
-         "whose pages the OS faults in anew; two cores stream that at a few times the read time, where PyTorch spends "
-         "longer per op but not ten times longer. `Functional.LinearMseLoss` is the answer: one read of X, no row-sized "
-         "temporaries (its rows in the table)."),
+         "writes and reads an N-sized buffer for every op and every gradient (`+ b`, `- y`, the square and their "
+         "backward); two cores stream that at a few times the read time, where PyTorch spends longer per op but not "
+         "ten times longer. `Functional.LinearMseLoss` is the answer: one read of X, no row-sized temporaries (its "
+         "rows in the table)."),
         ("W3 1e7x16x1 peak memory at most data + 25% + 64 MiB (lesson's code)",
          "W3 peak memory, the lesson's code: the forward keeps several N x K temporaries alive for backward and the "
          "collector frees large buffers only every so often (docs/notes/memory.md); the fused loss keeps none."),
@@ -262,18 +262,17 @@ def main(path, machine):
          "W3, the fused loss: it reads X once, at about the speed the machine streams memory (see the read time "
          "column), so the ratio is set by how fast PyTorch's run was; it cannot go below the read time."),
         ("W3 at least 5x faster at every grid point",
-         "W3 over the grid: at N=1e6 an epoch is a few milliseconds, where per-op costs (fresh buffers and their page "
-         "faults, handing work to a second thread) are a large share, and PyTorch's own per-op cost is small next to "
-         "its arithmetic."),
+         "W3 over the grid: at N=1e6 an epoch is a few milliseconds, where per-op costs (a pass over a new buffer per "
+         "op, handing work to a second thread) are a large share, and PyTorch's own per-op cost is small next to its "
+         "arithmetic; at 64 columns the fused loss is bound by its arithmetic rather than by reading X."),
         ("W4 batch 4096: no slower",
          "W4 batch 4096: PyTorch's hand-made slices are views of contiguous rows, while a shuffled DataLoader copies "
-         "every batch into a new 256 KiB buffer. The copy itself is not the cost: gathering the rows in order takes "
-         "about as long as shuffled. The new buffers are: .NET's GC hands large buffers' memory back to the OS, so "
-         "each batch faults its pages in again (docs/notes/memory.md); the training step on views alone runs at "
-         "PyTorch's slicing speed."),
+         "every batch, 64 MB of rows per epoch with a cache miss per row, on top of the same training step (which on "
+         "views alone runs at PyTorch's slicing speed). Reusing the batch buffers instead of faulting in fresh pages "
+         "(docs/notes/memory.md) took the ratio from 0.41x to about 0.7x."),
         ("W5", "W5: the ratio moves with the machine's load from run to run."),
         ("W6", "W6: on one core the packed kernel equals OpenBLAS (about 99 against 100 GFLOP per CPU-second at "
-         "n=1024, docs/notes/gemm.md); with two threads it loses the difference in the hand-offs between threads, and "
+         "n=1024, docs/notes/gemm.md); with two threads it loses the few percent left in the hand-offs between threads, and "
          "another process taking a core costs it more."),
         ("W7 under 150 ms with the JIT",
          "W7 with the JIT: about 45 ms is the runtime's own start-up; most of the rest is compiling, and running "
