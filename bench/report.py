@@ -257,7 +257,8 @@ def main(path, machine):
          "rows in the table)."),
         ("W3 1e7x16x1 peak memory at most data + 25% + 64 MiB (lesson's code)",
          "W3 peak memory, the lesson's code: the forward keeps several N x K temporaries alive for backward and the "
-         "collector frees large buffers only every so often (docs/notes/memory.md); the fused loss keeps none."),
+         "collector frees large buffers only every so often, keeping up to 256 MiB of them for reuse "
+         "(docs/notes/memory.md); the fused loss keeps none."),
         ("W3 1e7x16x1 at least 10x faster (fused loss)",
          "W3, the fused loss: it reads X once, at about the speed the machine streams memory (see the read time "
          "column), so the ratio is set by how fast PyTorch's run was; it cannot go below the read time."),
