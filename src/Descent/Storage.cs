@@ -72,10 +72,6 @@ internal static class LargeArrayPool
     private static readonly ConditionalWeakTable<Array, Returner> Owners = new();
     private static readonly ConcurrentDictionary<(DType, int), ConcurrentBag<Array>> Free = new();
     private static long _pooledBytes;
-    private static long _reused;
-
-    /// <summary>How many buffers have been handed out again so far.</summary>
-    public static long Reused => Volatile.Read(ref _reused);
 
     public static Array Rent(DType dtype, int length, long bytes, bool zeroed)
     {
@@ -85,7 +81,6 @@ internal static class LargeArrayPool
         if (Free.TryGetValue((dtype, length), out var bag) && bag.TryTake(out var pooled))
         {
             Interlocked.Add(ref _pooledBytes, -bytes);
-            Interlocked.Increment(ref _reused);
             if (zeroed) Array.Clear(pooled);
             array = pooled;
         }

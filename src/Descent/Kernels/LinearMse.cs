@@ -63,9 +63,11 @@ internal static class LinearMse
             biasLanes = new float[Vector<float>.Count];
             for (int l = 0; l < biasLanes.Length; l++) biasLanes[l] = b is null ? 0f : b[l % k];
         }
-        var acc = gw.IsEmpty ? null : new float[k * d];
-        // Few features and outputs: the weight-gradient kernel's own loop, accumulators in registers ([p * k + j]).
-        var outerSum = acc is not null && d <= GemmOuterSum.MaxM && k <= GemmOuterSum.MaxN ? new double[d * k] : null;
+        // Few features and outputs: the weight-gradient kernel's own loop, accumulators in registers ([p * k + j]);
+        // otherwise row-by-row multiply-adds into a float block sum.
+        bool fits = d <= GemmOuterSum.MaxM && k <= GemmOuterSum.MaxN;
+        var outerSum = !gw.IsEmpty && fits ? new double[d * k] : null;
+        var acc = !gw.IsEmpty && !fits ? new float[k * d] : null;
         var wt = new MatrixRef<float>(w, wOff, 1, d);
         double loss = 0;
         for (int i0 = r0; i0 < r1; i0 += Block)
@@ -105,12 +107,9 @@ internal static class LinearMse
             if (!gb.IsEmpty)
                 for (int j = 0; j < k; j++) gb[j] += colSums[j];
             loss += sq;
-            if (acc is null) continue;
             if (outerSum is not null)
-            {
                 GemmOuterSum.Range(new MatrixRef<float>(x, xOff + i0 * d, 1, d), new MatrixRef<float>(e, 0, k, 1), d, k, 0, rows, outerSum);
-                continue;
-            }
+            if (acc is null) continue;
             Array.Clear(acc);
             ref float xb = ref x[xOff + i0 * d];
             ref float a0 = ref acc[0];
