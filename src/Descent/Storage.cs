@@ -49,6 +49,7 @@ internal static class LargeBuffers
         if (Disabled || Interlocked.Add(ref _sinceCollect, bytes) < Volatile.Read(ref _budget)) return;
         Interlocked.Exchange(ref _sinceCollect, 0);
         Interlocked.Increment(ref _collections);
+        LargeArrayPool.Clear();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
         // The buffers found dead go back to LargeArrayPool from their finalizers: let them, before the next one.
         GC.WaitForPendingFinalizers();
@@ -64,7 +65,7 @@ internal static class LargeBuffers
 /// something else (a tensor, a kernel's local) refers to the array; only after a collection has found the array
 /// unreachable from everywhere does the returner's finalizer put it in the pool. So no array can be handed out again
 /// while any code still holds it. The pool keeps at most <see cref="MaxPooledBytes"/>; beyond that buffers go back to
-/// the GC as before.
+/// the GC as before, and each forced collection first empties the pool of what no one took since the last.
 /// </summary>
 internal static class LargeArrayPool
 {
@@ -87,6 +88,16 @@ internal static class LargeArrayPool
         else array = dtype.NewArray(length, zeroed);
         Owners.AddOrUpdate(array, new Returner(array, dtype, bytes));
         return array;
+    }
+
+    /// <summary>
+    /// Lets go of what the last collection returned and nothing has taken since: the pool then holds only what the
+    /// coming collection finds dead, the buffers the next stretch of work is likely to ask for again.
+    /// </summary>
+    public static void Clear()
+    {
+        foreach (var bag in Free.Values)
+            while (bag.TryTake(out var array)) Interlocked.Add(ref _pooledBytes, -Buffer.ByteLength(array));
     }
 
     private sealed class Returner(Array array, DType dtype, long bytes)
