@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Descent.Kernels;
@@ -196,7 +195,6 @@ internal static class Binary
         return period;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tiled<T, TOp>(Tensor full, Tensor repeat, Tensor d, int period, bool repeatIsB) where T : unmanaged, INumber<T> where TOp : struct, IBinaryOp
     {
         int tileLen = Math.Max(1, TileLength / period) * period;
@@ -226,7 +224,6 @@ internal static class Binary
 
     private readonly struct Rows<T, TOp>(T[] a, T[] b, T[] d) : IRowKernel where T : unmanaged, INumber<T> where TOp : struct, IBinaryOp
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Row(int oa, int ob, int od, int n, int sa, int sb, int sd)
         {
             if (sd == 1)

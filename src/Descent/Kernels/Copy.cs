@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 namespace Descent.Kernels;
 
 /// <summary>Strided copies and dtype conversions.</summary>
@@ -28,7 +27,6 @@ internal static class Copy
 
     private readonly struct Rows<T>(T[] a, T[] d) : IRowKernel
     {
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Row(int oa, int ob, int od, int n, int sa, int sb, int sd)
         {
             if (sa == 1 && sd == 1) { a.AsSpan(oa, n).CopyTo(d.AsSpan(od, n)); return; }
@@ -38,7 +36,6 @@ internal static class Copy
     }
 
     /// <summary>Converts a contiguous tensor's elements to another dtype (PyTorch's rules: truncation toward zero, nonzero is true).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Convert(Tensor src, Tensor dst)
     {
         int n = src.Count;

@@ -125,7 +125,6 @@ internal static class GemmSimple
         });
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowsOfB<T>(MatrixRef<T> a, MatrixRef<T> b, T[] c, int cOff, int r0, int r1, int k, int n) where T : unmanaged, INumber<T>
     {
         if (n == 1)
@@ -151,7 +150,6 @@ internal static class GemmSimple
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dots<T>(MatrixRef<T> a, MatrixRef<T> b, T[] c, int cOff, int r0, int r1, int k, int n) where T : unmanaged, INumber<T>
     {
         for (int i = r0; i < r1; i++)

@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
 
 namespace Descent.Kernels;
 
@@ -12,7 +11,6 @@ internal static class Reduce
 {
     private const int Block = 4096;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, INumber<T>
     {
         if (typeof(T) == typeof(long)) return TensorPrimitives.Sum(x);
@@ -41,7 +39,6 @@ internal static class Reduce
     }
 
     /// <summary><c>dst[r] = sum(src[r*n .. r*n+n])</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SumRows<T>(ReadOnlySpan<T> src, Span<T> dst, int n) where T : unmanaged, INumber<T>
     {
         for (int r = 0; r < dst.Length; r++) dst[r] = Sum(src.Slice(r * n, n));
@@ -85,7 +82,6 @@ internal static class Reduce
     /// <summary>Whole-vector steps summed in float before the partial sums go into double: each lane adds at most this many values.</summary>
     private const int BlockSteps = 32;
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ColumnsRange<T>(T[] src, int offset, int r0, int r1, int n, double[] sums) where T : unmanaged, INumber<T>
     {
         int w = Vector<T>.Count;
@@ -123,7 +119,6 @@ internal static class Reduce
     }
 
     /// <summary>Per row: the maximum (or minimum) and its first index; NaN wins, as in PyTorch.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ArgExtremeRows<T>(ReadOnlySpan<T> src, Span<T> values, Span<long> indices, int n, bool max) where T : unmanaged, INumber<T>
     {
         for (int r = 0; r < values.Length; r++)

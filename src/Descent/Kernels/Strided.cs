@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 namespace Descent.Kernels;
 
 /// <summary>A loop body over one row: <c>n</c> elements at offsets <c>a, b, d</c> stepping by <c>sa, sb, sd</c>.</summary>
@@ -18,7 +17,6 @@ internal static class Strided
 
     private const int MinChunk = 1 << 15;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TK>(TK kernel, ReadOnlySpan<int> shape,
         ReadOnlySpan<int> sa, int oa, ReadOnlySpan<int> sb, int ob, ReadOnlySpan<int> sd, int od)
         where TK : struct, IRowKernel
@@ -88,7 +86,6 @@ internal static class Strided
         });
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows<TK>(TK kernel, ReadOnlySpan<int> outer, ReadOnlySpan<int> s0, ReadOnlySpan<int> s1, ReadOnlySpan<int> s2,
         int oa, int ob, int od, int r0, int r1, int inner, int ia, int ib, int id)
         where TK : struct, IRowKernel

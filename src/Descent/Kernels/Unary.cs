@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Descent.Kernels;
@@ -127,7 +126,6 @@ internal static class Unary
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run<T, TOp>(Tensor x, Tensor d) where T : unmanaged, INumber<T> where TOp : struct, IUnaryOp
     {
         if (d.Count == 0) return; // some TensorPrimitives functions (Sigmoid) reject empty spans

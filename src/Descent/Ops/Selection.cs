@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using Descent.Autograd;
 using Descent.Kernels;
@@ -41,7 +40,6 @@ internal sealed class WhereBackward : Node
         return node.Attach(r, a, b);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Choose<T>(ReadOnlySpan<bool> m, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> r)
     {
         for (int i = 0; i < r.Length; i++) r[i] = m[i] ? a[i] : b[i];
@@ -80,7 +78,6 @@ internal static class Compare
         return r;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<bool> d, Kind kind) where T : System.Numerics.INumber<T>
     {
         switch (kind)
@@ -230,7 +227,6 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
     /// One copy per selected slice. Shuffled batches pick rows all over a large tensor, so each copy would wait for
     /// memory; the rows a few steps ahead are prefetched so that those waits overlap.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Gather<T>(ReadOnlySpan<T> x, Span<T> r, ReadOnlySpan<long> idx, int outer, int size, int inner) where T : unmanaged
     {
         const int Ahead = 16;
@@ -257,7 +253,6 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScatterAdd<T>(ReadOnlySpan<T> g, Span<T> full, ReadOnlySpan<long> idx, int outer, int size, int inner)
         where T : unmanaged, System.Numerics.INumber<T>
     {
