@@ -30,6 +30,13 @@ if [[ "W7" =~ $FILTER ]] && ! dotnet publish src/Descent.Cli -c Release -r linux
     echo "ReadyToRun publish of the CLI failed; W7 runs without it" >&2
     rm -f "$r2r/Descent.Cli"
 fi
+# And self-contained: the runtime, trimmed, and the app precompiled together as one composite ReadyToRun image, so
+# that generic code instantiated across assemblies is precompiled too.
+r2rsc=bench/Descent.Bench/bin/r2r-sc
+if [[ "W7" =~ $FILTER ]] && ! dotnet publish src/Descent.Cli -c Release -r linux-x64 --self-contained true -p:PublishTrimmed=true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -o "$r2rsc" -v q --nologo > /dev/null; then
+    echo "Self-contained composite ReadyToRun publish of the CLI failed; W7 runs without it" >&2
+    rm -f "$r2rsc/Descent.Cli"
+fi
 descent=(bench/Descent.Bench/bin/Release/net10.0/Descent.Bench workloads)
 peer=("$PYTHON" bench/peers/workloads.py)
 
@@ -62,6 +69,7 @@ for w in "${workloads[@]}"; do
             # Whole processes, start-up included: the median of 5 runs per side and pair.
             "$PYTHON" bench/peers/time_process.py descent 5 -- src/Descent.Cli/bin/Release/net10.0/Descent.Cli "${train[@]}" >> "$raw"
             if [[ -x $r2r/Descent.Cli ]]; then "$PYTHON" bench/peers/time_process.py descent-r2r 5 -- "$r2r/Descent.Cli" "${train[@]}" >> "$raw"; fi
+            if [[ -x $r2rsc/Descent.Cli ]]; then "$PYTHON" bench/peers/time_process.py descent-r2r-sc 5 -- "$r2rsc/Descent.Cli" "${train[@]}" >> "$raw"; fi
             if [[ -x $aot/Descent.Cli ]]; then "$PYTHON" bench/peers/time_process.py descent-aot 5 -- "$aot/Descent.Cli" "${train[@]}" >> "$raw"; fi
             "$PYTHON" bench/peers/time_process.py pytorch 5 -- "$PYTHON" bench/peers/w7_train.py samples/data/apples_oranges.csv 100 >> "$raw"
             continue
