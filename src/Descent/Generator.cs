@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics.X86;
+
 namespace Descent;
 
 /// <summary>
@@ -79,9 +81,10 @@ public sealed class Generator
     {
         if (high <= low) throw new ArgumentOutOfRangeException(nameof(high), $"RandInt: high ({high}) must be greater than low ({low})");
         ulong range = (ulong)(high - low);
-        ulong limit = ulong.MaxValue - ulong.MaxValue % range;
-        ulong v;
-        do v = NextUInt64(); while (v >= limit);
+        // Rejection keeps every value equally likely: v is drawn again when it falls in the top 2^64 mod range
+        // values. That remainder is below range, so it needs computing only for a v within range of the top.
+        ulong v = NextUInt64();
+        while (v > ulong.MaxValue - range && v >= ulong.MaxValue - ulong.MaxValue % range) v = NextUInt64();
         return low + (long)(v % range);
     }
 
@@ -89,12 +92,37 @@ public sealed class Generator
     public long[] Permutation(int n)
     {
         var p = new long[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        for (int i = n - 1; i > 0; i--)
-        {
-            int j = (int)NextInt64(0, i + 1);
-            (p[i], p[j]) = (p[j], p[i]);
-        }
+        Permute(p);
         return p;
+    }
+
+    /// <summary>Fills <paramref name="p"/> with a random permutation of 0..p.Length-1, as <see cref="Permutation"/> would.</summary>
+    internal unsafe void Permute(long[] p)
+    {
+        int n = p.Length;
+        for (int i = 0; i < n; i++) p[i] = i;
+        // The swaps land all over a large array, each a wait for memory. The draws do not depend on the array, so
+        // they are made a block ahead and the entries they will swap are prefetched: the same permutation, with the
+        // waits overlapped.
+        const int Block = 64;
+        Span<int> js = stackalloc int[Block];
+        fixed (long* q = p)
+        {
+            for (int i = n - 1; i > 0;)
+            {
+                int m = Math.Min(Block, i);
+                for (int k = 0; k < m; k++)
+                {
+                    js[k] = (int)NextInt64(0, i - k + 1);
+                    if (Sse.IsSupported) Sse.Prefetch0(q + js[k]);
+                }
+                for (int k = 0; k < m; k++)
+                {
+                    int a = i - k, b = js[k];
+                    (q[a], q[b]) = (q[b], q[a]);
+                }
+                i -= m;
+            }
+        }
     }
 }

@@ -55,29 +55,46 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
     public IEnumerator<Tensor[]> GetEnumerator()
     {
         int n = Dataset.Count;
-        long[]? order = Shuffle ? (_generator ?? Generator.Default).Permutation(n) : null;
+        long[]? order = null;
+        if (Shuffle)
+        {
+            // The order of the epoch before, when no other enumeration holds it: a fresh array of a million entries
+            // costs more in page faults than the shuffle itself.
+            order = Interlocked.Exchange(ref _spareOrder, null);
+            if (order is null || order.Length != n) order = new long[n];
+            (_generator ?? Generator.Default).Permute(order);
+        }
         return Batches(n, order);
     }
+
+    private long[]? _spareOrder;
 
     private IEnumerator<Tensor[]> Batches(int n, long[]? order)
     {
         var (root, map) = Resolve(Dataset);
         int batches = Count;
-        for (int b = 0; b < batches; b++)
+        try
         {
-            int start = b * BatchSize, length = Math.Min(BatchSize, n - start);
-            if (root is not null && order is null && map is null)
+            for (int b = 0; b < batches; b++)
             {
-                yield return Slice(root, start, length);
-                continue;
+                int start = b * BatchSize, length = Math.Min(BatchSize, n - start);
+                if (root is not null && order is null && map is null)
+                {
+                    yield return Slice(root, start, length);
+                    continue;
+                }
+                var indices = new long[length];
+                for (int j = 0; j < length; j++)
+                {
+                    long i = order is null ? start + j : order[start + j];
+                    indices[j] = map is null ? i : map[i];
+                }
+                yield return root is not null ? Gather(root, indices) : Collate(indices);
             }
-            var indices = new long[length];
-            for (int j = 0; j < length; j++)
-            {
-                long i = order is null ? start + j : order[start + j];
-                indices[j] = map is null ? i : map[i];
-            }
-            yield return root is not null ? Gather(root, indices) : Collate(indices);
+        }
+        finally
+        {
+            if (order is not null) _spareOrder = order;
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Descent.Autograd;
 using Descent.Kernels;
@@ -196,12 +198,14 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
         int inner = 1, outer = 1;
         for (int d = dim + 1; d < x.Dim; d++) inner *= x.ShapeArray[d];
         for (int d = 0; d < dim; d++) outer *= x.ShapeArray[d];
+        var ic = index.Contiguous();
+        var rows = new Rows(ic.Data<long>(), ic.Offset, idx.Length, outer, size, inner);
         switch (x.DType)
         {
-            case DType.Float32: Gather(c.Span<float>(), r.Span<float>(), idx, outer, size, inner); break;
-            case DType.Float64: Gather(c.Span<double>(), r.Span<double>(), idx, outer, size, inner); break;
-            case DType.Int64: Gather(c.Span<long>(), r.Span<long>(), idx, outer, size, inner); break;
-            default: Gather(c.Span<bool>(), r.Span<bool>(), idx, outer, size, inner); break;
+            case DType.Float32: Gather(c.Data<float>(), c.Offset, r.Data<float>(), rows); break;
+            case DType.Float64: Gather(c.Data<double>(), c.Offset, r.Data<double>(), rows); break;
+            case DType.Int64: Gather(c.Data<long>(), c.Offset, r.Data<long>(), rows); break;
+            default: Gather(c.Data<bool>(), c.Offset, r.Data<bool>(), rows); break;
         }
         if (!GradMode.Records(x)) return r;
         var node = new IndexSelectBackward(x.ShapeArray, dim);
@@ -223,34 +227,78 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
         return [full];
     }
 
+    /// <summary>The index and the (outer, size, inner) view of a contiguous input that a gather reads.</summary>
+    private readonly record struct Rows(long[] Index, int IndexOffset, int N, int Outer, int Size, int Inner);
+
+    /// <summary>From this many bytes gathered, two threads (or more) share the rows: each waits for memory less.</summary>
+    private const long ParallelGatherBytes = 128 * 1024;
+
     /// <summary>
     /// One copy per selected slice. Shuffled batches pick rows all over a large tensor, so each copy would wait for
-    /// memory; the rows a few steps ahead are prefetched so that those waits overlap.
+    /// memory; the rows a few steps ahead are prefetched so that those waits overlap, and a large gather is split
+    /// between threads. Short rows (a DataLoader's samples of a few features) are copied with vector moves in place
+    /// of a call per row.
     /// </summary>
-    private static unsafe void Gather<T>(ReadOnlySpan<T> x, Span<T> r, ReadOnlySpan<long> idx, int outer, int size, int inner) where T : unmanaged
+    private static void Gather<T>(T[] x, int xOffset, T[] r, Rows rows) where T : unmanaged
+    {
+        long bytes = (long)rows.Outer * rows.N * rows.Inner * Unsafe.SizeOf<T>();
+        if (bytes < ParallelGatherBytes || Environment.ProcessorCount == 1 || rows.Outer != 1)
+        {
+            GatherRange(x, xOffset, r, rows, 0, rows.N);
+            return;
+        }
+        int chunks = Math.Min(Environment.ProcessorCount, (int)(bytes / (ParallelGatherBytes / 2)));
+        Parallel.For(0, chunks, c => GatherRange(x, xOffset, r, rows, (int)((long)rows.N * c / chunks), (int)((long)rows.N * (c + 1) / chunks)));
+    }
+
+    private static unsafe void GatherRange<T>(T[] x, int xOffset, T[] r, Rows rows, int j0, int j1) where T : unmanaged
     {
         const int Ahead = 16;
-        int n = idx.Length;
-        fixed (T* px = x)
+        int n = rows.N, size = rows.Size, inner = rows.Inner;
+        nuint rowBytes = (nuint)inner * (nuint)sizeof(T);
+        if ((long)rows.Outer * n * inner > r.Length || xOffset + (long)rows.Outer * size * inner > x.Length
+            || rows.IndexOffset + (long)n > rows.Index.Length)
+            throw new InvalidOperationException("IndexSelect: the buffers do not match the shape");
+        var idx = rows.Index.AsSpan(rows.IndexOffset, n);
+        fixed (T* px0 = x)
+        fixed (T* pr = r)
         {
-            for (int o = 0; o < outer; o++)
+            T* px = px0 + xOffset;
+            for (int o = 0; o < rows.Outer; o++)
             {
                 T* slab = px + (long)o * size * inner;
-                for (int j = 0; j < n; j++)
+                T* dst = pr + (long)o * n * inner;
+                for (int j = j0; j < j1; j++)
                 {
-                    if (Sse.IsSupported && j + Ahead < n)
+                    if (Sse.IsSupported && j + Ahead < j1)
                     {
                         long ahead = idx[j + Ahead] < 0 ? idx[j + Ahead] + size : idx[j + Ahead];
                         T* row = slab + ahead * inner;
                         Sse.Prefetch0(row);
                         Sse.Prefetch0(row + inner - 1);
                     }
-                    int i = (int)(idx[j] < 0 ? idx[j] + size : idx[j]);
-                    if (inner == 1) r[o * n + j] = x[o * size + i];
-                    else x.Slice((o * size + i) * inner, inner).CopyTo(r.Slice((o * n + j) * inner, inner));
+                    long i = idx[j] < 0 ? idx[j] + size : idx[j];
+                    if (inner == 1) dst[j] = slab[i];
+                    else if (rowBytes <= ShortRowBytes) CopyShort((byte*)(slab + i * inner), (byte*)(dst + (long)j * inner), rowBytes);
+                    else Buffer.MemoryCopy(slab + i * inner, dst + (long)j * inner, rowBytes, rowBytes);
                 }
             }
         }
+    }
+
+    /// <summary>The row length up to which <see cref="CopyShort"/> beats a call to the general copy.</summary>
+    private const int ShortRowBytes = 512;
+
+    /// <summary>Copies a few hundred bytes at most with the widest vector moves, then narrower ones for the tail.</summary>
+    private static unsafe void CopyShort(byte* src, byte* dst, nuint bytes)
+    {
+        nuint k = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; k + 64 <= bytes; k += 64) Vector512.Store(Vector512.Load(src + k), dst + k);
+        for (; k + 32 <= bytes; k += 32) Vector256.Store(Vector256.Load(src + k), dst + k);
+        for (; k + 16 <= bytes; k += 16) Vector128.Store(Vector128.Load(src + k), dst + k);
+        for (; k + 8 <= bytes; k += 8) *(ulong*)(dst + k) = *(ulong*)(src + k);
+        for (; k < bytes; k++) dst[k] = src[k];
     }
 
     private static void ScatterAdd<T>(ReadOnlySpan<T> g, Span<T> full, ReadOnlySpan<long> idx, int outer, int size, int inner)

@@ -100,6 +100,41 @@ public class DataLoaderTests
     }
 
     [Fact]
+    public void EachEpochFollowsTheGeneratorsPermutationEvenWhenEpochsOverlapOrStopEarly()
+    {
+        // The loader reuses the order array of a finished epoch: overlapping and abandoned epochs must not share one.
+        var data = Rows(50);
+        var loader = new DataLoader(data, 7, shuffle: true, generator: new Generator(5));
+        var twin = new Generator(5);
+        var first = Epoch(loader).SelectMany(b => b);
+        Assert.Equal(twin.Permutation(50).Select(i => (int)i), first);
+
+        var outerOrder = twin.Permutation(50).Select(i => (int)i).ToArray();
+        var innerOrders = new List<int[]>();
+        var outer = new List<int>();
+        int k = 0;
+        foreach (var (x, _) in loader)
+        {
+            outer.AddRange(x.ToArray<float>().Where((_, j) => j % 2 == 0).Select(v => (int)v));
+            if (k++ < 2)
+            {
+                innerOrders.Add(twin.Permutation(50).Select(i => (int)i).ToArray());
+                Assert.Equal(innerOrders[^1], Epoch(loader).SelectMany(b => b));
+            }
+        }
+        Assert.Equal(outerOrder, outer);
+
+        // An epoch left after one batch, then a whole one.
+        var abandoned = twin.Permutation(50).Select(i => (int)i).ToArray();
+        using (var e = loader.GetEnumerator())
+        {
+            Assert.True(e.MoveNext());
+            Assert.Equal(abandoned.Take(7), e.Current[0].ToArray<float>().Where((_, j) => j % 2 == 0).Select(v => (int)v));
+        }
+        Assert.Equal(twin.Permutation(50).Select(i => (int)i), Epoch(loader).SelectMany(b => b));
+    }
+
+    [Fact]
     public void EveryRowOncePerEpochForAnySizeBatchAndOptions()
     {
         Gen.Select(Gen.Int[0, 40], Gen.Int[1, 12], Gen.Bool, Gen.Bool, Gen.Long).Sample((n, batch, shuffle, dropLast, seed) =>

@@ -59,6 +59,42 @@ public class IndexSelectTests
         }
     }
 
+    public static TheoryData<string, int, int> RowWidths()
+    {
+        var data = new TheoryData<string, int, int>();
+        // Row lengths around every vector width of the short-row copy and past its limit; few rows (one thread) and
+        // enough bytes to be shared between threads.
+        foreach (var dtype in new[] { "float32", "float64", "int64", "bool" })
+            foreach (int width in new[] { 1, 2, 3, 5, 7, 8, 15, 16, 17, 24, 31, 33, 63, 64, 65, 100, 129, 200 })
+                foreach (int count in new[] { 37, 3_001 })
+                    data.Add(dtype, width, count);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RowWidths))]
+    public void GathersRowsOfEveryWidthFromOffsetViews(string dtypeName, int width, int count)
+    {
+        var dtype = dtypeName switch { "float32" => DType.Float32, "float64" => DType.Float64, "int64" => DType.Int64, _ => DType.Bool };
+        const int rows = 700;
+        var g = new Generator(width * 31 + count);
+        // x and the index both start inside their storage: offset views.
+        var whole = (Tensor.RandN([rows + 9, width], generator: g) * 3).To(dtype);
+        var x = whole.Narrow(0, 9, rows);
+        var index = Tensor.RandInt(-rows, rows, [count + 5], g).Narrow(0, 5, count);
+        var r = x.IndexSelect(0, index);
+        Assert.Equal([count, width], r.Shape.ToArray());
+        var xv = x.To(DType.Float64).ToArray<double>();
+        var iv = index.ToArray<long>();
+        var got = r.To(DType.Float64).ToArray<double>();
+        for (int j = 0; j < count; j++)
+        {
+            long row = iv[j] < 0 ? iv[j] + rows : iv[j];
+            for (int c = 0; c < width; c++)
+                Assert.Equal(xv[row * width + c], got[j * width + c]);
+        }
+    }
+
     [Fact]
     public void GathersRowsOfAView()
     {

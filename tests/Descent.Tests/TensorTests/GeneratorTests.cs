@@ -45,6 +45,56 @@ public class GeneratorTests
     }
 
     [Fact]
+    public void NextInt64IsUniformByRejectionAsTheTextbookLoop()
+    {
+        // The reference: reject the top 2^64 mod range values, then take the remainder.
+        static long Reference(Generator g, long low, long high)
+        {
+            ulong range = (ulong)(high - low);
+            ulong limit = ulong.MaxValue - ulong.MaxValue % range;
+            ulong v;
+            do v = g.NextUInt64(); while (v >= limit);
+            return low + (long)(v % range);
+        }
+        var ranges = new (long Low, long High)[]
+        {
+            (0, 1), (0, 2), (0, 3), (-5, 5), (0, 1_000_003), (0, 1L << 32), (7, (1L << 62) + 3),
+            (-(1L << 62) - 1, 1L << 62), (long.MinValue / 2 - 3, long.MaxValue / 2 + 9), (-long.MaxValue, long.MaxValue),
+        };
+        foreach (var (low, high) in ranges)
+        {
+            var g = new Generator(low ^ high);
+            var twin = new Generator(low ^ high);
+            for (int i = 0; i < 20_000; i++) Assert.Equal(Reference(twin, low, high), g.NextInt64(low, high));
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(63)]
+    [InlineData(64)]
+    [InlineData(65)]
+    [InlineData(130)]
+    [InlineData(100_003)]
+    public void PermutationIsFisherYatesOverTheGeneratorsDraws(int n)
+    {
+        // The reference: one draw per swap, from the last entry down, each swap done before the next draw.
+        var twin = new Generator(n + 7);
+        var expected = new long[n];
+        for (int i = 0; i < n; i++) expected[i] = i;
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = (int)twin.NextInt64(0, i + 1);
+            (expected[i], expected[j]) = (expected[j], expected[i]);
+        }
+        var g = new Generator(n + 7);
+        Assert.Equal(expected, g.Permutation(n));
+        Assert.Equal(twin.NextUInt64(), g.NextUInt64()); // and the same number of draws
+    }
+
+    [Fact]
     public void GeneratorsAreIndependentOfEachOtherAndOfTheDefault()
     {
         Tensor.ManualSeed(1234);
