@@ -69,6 +69,20 @@ public class LinearMseLossTests
         { 90, 70, 6, true, Reduction.Sum },
         { 300_001, 3, 1, true, Reduction.Mean },
         { 70_000, 16, 2, true, Reduction.Sum },
+        // Up to 8 features and 2 outputs: one vector per row, its last rows in scalar steps.
+        { 1, 3, 1, true, Reduction.Sum },
+        { 2, 1, 2, true, Reduction.Mean },
+        { 9, 8, 2, false, Reduction.Mean },
+        { 255, 5, 1, true, Reduction.Mean },
+        { 1000, 7, 2, false, Reduction.Sum },
+        { 513, 2, 1, true, Reduction.Sum },
+        { 150_001, 8, 2, true, Reduction.Mean },
+        // 32 to 64 features and 2 outputs: 512-bit registers.
+        { 257, 32, 2, true, Reduction.Mean },
+        { 300, 48, 1, false, Reduction.Mean },
+        { 1025, 64, 2, false, Reduction.Sum },
+        { 100_000, 32, 2, true, Reduction.Sum },
+        { 200_003, 64, 1, true, Reduction.Mean },
     };
 
     [Theory]
@@ -150,6 +164,53 @@ public class LinearMseLossTests
             return [loss.Item<float>(), .. w.Grad!.ToArray<float>()];
         }
         Assert.Equal(Run(), Run());
+    }
+
+    [Theory]
+    [InlineData(3, 1)]
+    [InlineData(5, 2)]
+    [InlineData(8, 2)]
+    [InlineData(64, 2)]
+    public void WhatFollowsAViewInItsStorageDoesNotLeakIn(int d, int k)
+    {
+        // x holds the first 300 rows of a tensor whose later rows are NaN, y the first 300 of a NaN-padded one.
+        var g = new Generator(d);
+        var full = Tensor.RandN([301, d], generator: g);
+        full.Narrow(0, 300, 1).FillInPlace(double.NaN);
+        var yFull = Tensor.RandN([301, k], generator: g);
+        yFull.Narrow(0, 300, 1).FillInPlace(double.NaN);
+        var x = full.Narrow(0, 0, 300);
+        var y = yFull.Narrow(0, 0, 300);
+        var w = Tensor.RandN([k, d], generator: g);
+        var b = Tensor.RandN([k], generator: g);
+        var (loss, gw, gb) = Reference(x.Contiguous(), w, b, y.Contiguous(), Reduction.Mean);
+        w.RequiresGrad = true;
+        b.RequiresGrad = true;
+        var fused = Functional.LinearMseLoss(x, w, b, y);
+        fused.Backward();
+        Close(loss, fused.Item(), "loss");
+        Close(gw, w.Grad!, gw.Max(Math.Abs), "weight grad");
+        Close(gb!, b.Grad!, gb!.Max(Math.Abs), "bias grad");
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(16)]
+    [InlineData(64)]
+    public void EitherParameterAloneGetsItsGradient(int d)
+    {
+        var (x, w, b, y) = Problem(5_000, d, 2, d);
+        var (_, gw, gb) = Reference(x, w, b, y, Reduction.Mean);
+        b.RequiresGrad = true;
+        Functional.LinearMseLoss(x, w, b, y).Backward();
+        Assert.Null(w.Grad);
+        Close(gb!, b.Grad!, gb!.Max(Math.Abs), "bias grad alone");
+        b.RequiresGrad = false;
+        b.Grad = null;
+        w.RequiresGrad = true;
+        Functional.LinearMseLoss(x, w, b, y).Backward();
+        Assert.Null(b.Grad);
+        Close(gw, w.Grad!, gw.Max(Math.Abs), "weight grad alone");
     }
 
     [Fact]
