@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Descent.Kernels;
 
@@ -99,7 +100,44 @@ internal static class LinearMse
                 int end = Math.Min(r1, i0 + Block), vend = (int)Math.Clamp(vectorEnd, i0, end);
                 float sq = 0, s0 = 0, s1 = 0;
                 Vector256<float> ga = default, gb2 = default;
-                for (int i = i0; i < vend; i++)
+                int i = i0;
+                if (Avx2.IsSupported && vend - i0 >= 8)
+                {
+                    // Eight rows at a time: their dots in one horizontal-add tree, their residuals, squares and sums
+                    // as vectors, so no chain of scalar adds runs from row to row.
+                    Vector256<float> sqv = default, sv0 = default, sv1 = default;
+                    var vb0 = Vector256.Create(b0);
+                    var vb1 = Vector256.Create(b1);
+                    for (; i + 8 <= vend; i += 8)
+                    {
+                        float* xr = px + xOff + (long)i * d;
+                        var x0 = Vector256.Load(xr) & keep;
+                        var x1 = Vector256.Load(xr + d) & keep;
+                        var x2 = Vector256.Load(xr + 2 * d) & keep;
+                        var x3 = Vector256.Load(xr + 3 * d) & keep;
+                        var x4 = Vector256.Load(xr + 4 * d) & keep;
+                        var x5 = Vector256.Load(xr + 5 * d) & keep;
+                        var x6 = Vector256.Load(xr + 6 * d) & keep;
+                        var x7 = Vector256.Load(xr + 7 * d) & keep;
+                        Vector256<float> ya, yb = default;
+                        float* yr = py + yOff + (long)i * k;
+                        if (!two) ya = Vector256.Load(yr);
+                        else (ya, yb) = Deinterleave(Vector256.Load(yr), Vector256.Load(yr + 8));
+                        var ea = Sum8(x0 * wa, x1 * wa, x2 * wa, x3 * wa, x4 * wa, x5 * wa, x6 * wa, x7 * wa) + (vb0 - ya);
+                        sqv = Vector256.FusedMultiplyAdd(ea, ea, sqv);
+                        sv0 += ea;
+                        if (grads) ga = AddRows(ga, ea, x0, x1, x2, x3, x4, x5, x6, x7);
+                        if (!two) continue;
+                        var eb = Sum8(x0 * wb, x1 * wb, x2 * wb, x3 * wb, x4 * wb, x5 * wb, x6 * wb, x7 * wb) + (vb1 - yb);
+                        sqv = Vector256.FusedMultiplyAdd(eb, eb, sqv);
+                        sv1 += eb;
+                        if (grads) gb2 = AddRows(gb2, eb, x0, x1, x2, x3, x4, x5, x6, x7);
+                    }
+                    sq = Vector256.Sum(sqv);
+                    s0 = Vector256.Sum(sv0);
+                    s1 = Vector256.Sum(sv1);
+                }
+                for (; i < vend; i++)
                 {
                     var xi = Vector256.Load(px + xOff + (long)i * d) & keep;
                     float* yi = py + yOff + (long)i * k;
@@ -115,7 +153,7 @@ internal static class LinearMse
                 }
                 ga.Store(lanes);
                 gb2.Store(lanes + 8);
-                for (int i = vend; i < end; i++)
+                for (i = vend; i < end; i++)
                 {
                     float* xi = px + xOff + (long)i * d;
                     float* yi = py + yOff + (long)i * k;
@@ -155,6 +193,44 @@ internal static class LinearMse
             }
         }
         return loss;
+    }
+
+    /// <summary>The sums of eight vectors, lane r the sum of vector r (one horizontal-add tree).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Sum8(Vector256<float> p0, Vector256<float> p1, Vector256<float> p2, Vector256<float> p3,
+        Vector256<float> p4, Vector256<float> p5, Vector256<float> p6, Vector256<float> p7)
+    {
+        // hadd(hadd(p0,p1), hadd(p2,p3)) holds the sums of the low halves of p0-p3 in its low lane and of the high
+        // halves in its high lane; the lanes of the two trees, added, give p0-p7.
+        var h0123 = Avx.HorizontalAdd(Avx.HorizontalAdd(p0, p1), Avx.HorizontalAdd(p2, p3));
+        var h4567 = Avx.HorizontalAdd(Avx.HorizontalAdd(p4, p5), Avx.HorizontalAdd(p6, p7));
+        return Avx.Permute2x128(h0123, h4567, 0x20) + Avx.Permute2x128(h0123, h4567, 0x31);
+    }
+
+    /// <summary><c>acc + Σ_r e[r] x_r</c> over eight rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> AddRows(Vector256<float> acc, Vector256<float> e, Vector256<float> x0, Vector256<float> x1,
+        Vector256<float> x2, Vector256<float> x3, Vector256<float> x4, Vector256<float> x5, Vector256<float> x6, Vector256<float> x7)
+    {
+        var a = Vector256.FusedMultiplyAdd(Avx2.PermuteVar8x32(e, Vector256.Create(0)), x0, acc);
+        var b = Avx2.PermuteVar8x32(e, Vector256.Create(1)) * x1;
+        a = Vector256.FusedMultiplyAdd(Avx2.PermuteVar8x32(e, Vector256.Create(2)), x2, a);
+        b = Vector256.FusedMultiplyAdd(Avx2.PermuteVar8x32(e, Vector256.Create(3)), x3, b);
+        a = Vector256.FusedMultiplyAdd(Avx2.PermuteVar8x32(e, Vector256.Create(4)), x4, a);
+        b = Vector256.FusedMultiplyAdd(Avx2.PermuteVar8x32(e, Vector256.Create(5)), x5, b);
+        a = Vector256.FusedMultiplyAdd(Avx2.PermuteVar8x32(e, Vector256.Create(6)), x6, a);
+        b = Vector256.FusedMultiplyAdd(Avx2.PermuteVar8x32(e, Vector256.Create(7)), x7, b);
+        return a + b;
+    }
+
+    /// <summary>Eight rows of two targets, <c>[a0 b0 a1 b1 ...]</c>, split into the a's and the b's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> A, Vector256<float> B) Deinterleave(Vector256<float> lo, Vector256<float> hi)
+    {
+        // Within each 128-bit lane the shuffle takes a0 a1 a4 a5 | a2 a3 a6 a7; the 64-bit permute puts them in order.
+        var a = Avx.Shuffle(lo, hi, 0b10_00_10_00).AsDouble();
+        var b = Avx.Shuffle(lo, hi, 0b11_01_11_01).AsDouble();
+        return (Avx2.Permute4x64(a, 0b11_01_10_00).AsSingle(), Avx2.Permute4x64(b, 0b11_01_10_00).AsSingle());
     }
 
     /// <summary>
