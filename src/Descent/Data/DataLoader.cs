@@ -1,4 +1,5 @@
 using System.Collections;
+using Descent.Ops;
 
 namespace Descent.Data;
 
@@ -107,10 +108,7 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
 
     private static Tensor[] Gather(TensorDataset data, long[] indices)
     {
-        var index = Tensor.From(indices);
-        var batch = new Tensor[data.Tensors.Count];
-        for (int i = 0; i < batch.Length; i++) batch[i] = data.Tensors[i].IndexSelect(0, index);
-        return batch;
+        return IndexSelectBackward.Batch(data.Tensors, Tensor.From(indices));
     }
 
     private Tensor[] Collate(long[] indices)

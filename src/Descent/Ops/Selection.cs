@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Descent.Autograd;
@@ -180,37 +179,69 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
     public static Tensor Forward(Tensor x, int dim, Tensor index)
     {
         dim = Shapes.Dim(dim, x.Dim, "IndexSelect");
-        if (index.DType != DType.Int64)
-            throw new DTypeMismatchException($"IndexSelect: the index must be an int64 tensor, got {index.DType.Name()}");
-        if (index.Dim > 1)
-            throw new ShapeMismatchException($"IndexSelect: the index must have at most 1 dim, got shape {Shapes.Format(index.Shape)}");
-        var idx = index.Contiguous().Span<long>();
-        int size = x.Dim == 0 ? 1 : x.ShapeArray[dim];
-        foreach (var i in idx)
-            if (i < -size || i >= size)
-                throw new ArgumentOutOfRangeException(nameof(index), $"IndexSelect: index {i} is out of range for dim {dim} of size {size}");
-        var shape = (int[])x.ShapeArray.Clone();
-        if (x.Dim > 0) shape[dim] = idx.Length;
-        var r = Tensor.Empty(shape, x.DType);
-        Tensor c;
-        using (GradMode.Set(false)) c = x.Contiguous();
-        // Contiguous x as (outer, size, inner): one span copy of `inner` elements per selected slice.
-        int inner = 1, outer = 1;
-        for (int d = dim + 1; d < x.Dim; d++) inner *= x.ShapeArray[d];
-        for (int d = 0; d < dim; d++) outer *= x.ShapeArray[d];
-        var ic = index.Contiguous();
-        var rows = new Rows(ic.Data<long>(), ic.Offset, idx.Length, outer, size, inner);
-        switch (x.DType)
-        {
-            case DType.Float32: Gather(c.Data<float>(), c.Offset, r.Data<float>(), rows); break;
-            case DType.Float64: Gather(c.Data<double>(), c.Offset, r.Data<double>(), rows); break;
-            case DType.Int64: Gather(c.Data<long>(), c.Offset, r.Data<long>(), rows); break;
-            default: Gather(c.Data<bool>(), c.Offset, r.Data<bool>(), rows); break;
-        }
+        var ic = CheckedIndex(index, x.Dim == 0 ? 1 : x.ShapeArray[dim], dim);
+        var (c, r, rows) = Prepare(x, dim, ic);
+        GatherAll([new Job(c, r, rows)], rows.N);
         if (!GradMode.Records(x)) return r;
         var node = new IndexSelectBackward(x.ShapeArray, dim);
         node.Save(index);
         return node.Attach(r, x);
+    }
+
+    /// <summary>
+    /// The same rows of several tensors that share their first dim (a DataLoader's batch), gathered together: a
+    /// large batch is split between threads once for all of them. Tensors that record a graph take
+    /// <see cref="Forward"/> one by one.
+    /// </summary>
+    public static Tensor[] Batch(IReadOnlyList<Tensor> tensors, Tensor index)
+    {
+        var batch = new Tensor[tensors.Count];
+        if (batch.Length == 0) return batch;
+        foreach (var t in tensors)
+            if (t.Dim == 0 || t.ShapeArray[0] != tensors[0].ShapeArray[0] || GradMode.Records(t))
+            {
+                for (int i = 0; i < batch.Length; i++) batch[i] = Forward(tensors[i], 0, index);
+                return batch;
+            }
+        var ic = CheckedIndex(index, tensors[0].ShapeArray[0], 0);
+        var jobs = new Job[tensors.Count];
+        for (int i = 0; i < jobs.Length; i++)
+        {
+            var (c, r, rows) = Prepare(tensors[i], 0, ic);
+            jobs[i] = new Job(c, r, rows);
+            batch[i] = r;
+        }
+        GatherAll(jobs, ic.Count);
+        return batch;
+    }
+
+    /// <summary>The index, contiguous, after checking its dtype, its shape and that every entry is in range.</summary>
+    private static Tensor CheckedIndex(Tensor index, int size, int dim)
+    {
+        if (index.DType != DType.Int64)
+            throw new DTypeMismatchException($"IndexSelect: the index must be an int64 tensor, got {index.DType.Name()}");
+        if (index.Dim > 1)
+            throw new ShapeMismatchException($"IndexSelect: the index must have at most 1 dim, got shape {Shapes.Format(index.Shape)}");
+        var ic = index.Contiguous();
+        foreach (var i in ic.Span<long>())
+            if (i < -size || i >= size)
+                throw new ArgumentOutOfRangeException(nameof(index), $"IndexSelect: index {i} is out of range for dim {dim} of size {size}");
+        return ic;
+    }
+
+    /// <summary>x made contiguous, the result to fill, and x seen as (outer, size, inner): a copy of <c>inner</c> elements per selected slice.</summary>
+    private static (Tensor Source, Tensor Result, Rows Rows) Prepare(Tensor x, int dim, Tensor ic)
+    {
+        int n = ic.Count, size = x.Dim == 0 ? 1 : x.ShapeArray[dim];
+        var shape = (int[])x.ShapeArray.Clone();
+        if (x.Dim > 0) shape[dim] = n;
+        var r = Tensor.Empty(shape, x.DType);
+        Tensor c;
+        using (GradMode.Set(false)) c = x.Contiguous();
+        int inner = 1, outer = 1;
+        for (int d = dim + 1; d < x.Dim; d++) inner *= x.ShapeArray[d];
+        for (int d = 0; d < dim; d++) outer *= x.ShapeArray[d];
+        return (c, r, new Rows(ic.Data<long>(), ic.Offset, n, outer, size, inner));
     }
 
     internal override Tensor?[] Apply(Tensor g)
@@ -233,22 +264,47 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
     /// <summary>From this many bytes gathered, two threads (or more) share the rows: each waits for memory less.</summary>
     private const long ParallelGatherBytes = 128 * 1024;
 
+    /// <summary>One gather: a contiguous source, the result, and the rows to copy.</summary>
+    private readonly record struct Job(Tensor Source, Tensor Result, Rows Rows);
+
     /// <summary>
     /// One copy per selected slice. Shuffled batches pick rows all over a large tensor, so each copy would wait for
     /// memory; the rows a few steps ahead are prefetched so that those waits overlap, and a large gather is split
-    /// between threads. Short rows (a DataLoader's samples of a few features) are copied with vector moves in place
-    /// of a call per row.
+    /// between threads, each taking its share of the rows of every job. Short rows (a DataLoader's samples of a few
+    /// features) are copied with vector moves in place of a call per row.
     /// </summary>
-    private static void Gather<T>(T[] x, int xOffset, T[] r, Rows rows) where T : unmanaged
+    private static void GatherAll(Job[] jobs, int n)
     {
-        long bytes = (long)rows.Outer * rows.N * rows.Inner * Unsafe.SizeOf<T>();
-        if (bytes < ParallelGatherBytes || Environment.ProcessorCount == 1 || rows.Outer != 1)
+        long bytes = 0;
+        bool flat = true;
+        foreach (var job in jobs)
         {
-            GatherRange(x, xOffset, r, rows, 0, rows.N);
+            bytes += (long)job.Rows.Outer * n * job.Rows.Inner * job.Source.DType.ElementSize();
+            flat &= job.Rows.Outer == 1;
+        }
+        if (bytes < ParallelGatherBytes || Environment.ProcessorCount == 1 || !flat)
+        {
+            foreach (var job in jobs) GatherRange(job, 0, n);
             return;
         }
         int chunks = Math.Min(Environment.ProcessorCount, (int)(bytes / (ParallelGatherBytes / 2)));
-        Parallel.For(0, chunks, c => GatherRange(x, xOffset, r, rows, (int)((long)rows.N * c / chunks), (int)((long)rows.N * (c + 1) / chunks)));
+        Parallel.For(0, chunks, c =>
+        {
+            int j0 = (int)((long)n * c / chunks), j1 = (int)((long)n * (c + 1) / chunks);
+            foreach (var job in jobs) GatherRange(job, j0, j1);
+        });
+    }
+
+    private static void GatherRange(Job job, int j0, int j1)
+    {
+        var (c, r, rows) = job;
+        switch (c.DType)
+        {
+            case DType.Float32: GatherRange(c.Data<float>(), c.Offset, r.Data<float>(), rows, j0, j1); break;
+            case DType.Float64: GatherRange(c.Data<double>(), c.Offset, r.Data<double>(), rows, j0, j1); break;
+            case DType.Int64: GatherRange(c.Data<long>(), c.Offset, r.Data<long>(), rows, j0, j1); break;
+            default: GatherRange(c.Data<bool>(), c.Offset, r.Data<bool>(), rows, j0, j1); break;
+        }
     }
 
     private static unsafe void GatherRange<T>(T[] x, int xOffset, T[] r, Rows rows, int j0, int j1) where T : unmanaged

@@ -95,6 +95,45 @@ public class IndexSelectTests
         }
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(5_000)]
+    public void ABatchOfSeveralTensorsIsGatheredAsIndexSelectGathersEach(int count)
+    {
+        // A DataLoader's batch: rows of tensors of several dtypes and widths, one thread or split between threads.
+        var g = new Generator(count);
+        const int rows = 3_000;
+        var tensors = new[]
+        {
+            Tensor.RandN([rows, 16], generator: g),
+            Tensor.RandN([rows], generator: g).To(DType.Float64),
+            Tensor.RandInt(0, 10, [rows], g),
+            (Tensor.RandN([rows, 3], generator: g) > 0).Narrow(1, 1, 2),
+        };
+        var index = Tensor.RandInt(-rows, rows, [count], g);
+        var batch = Descent.Ops.IndexSelectBackward.Batch(tensors, index);
+        Assert.Equal(tensors.Length, batch.Length);
+        for (int i = 0; i < tensors.Length; i++)
+        {
+            var expected = tensors[i].IndexSelect(0, index);
+            Assert.Equal(expected.Shape.ToArray(), batch[i].Shape.ToArray());
+            Assert.Equal(expected.To(DType.Float64).ToArray<double>(), batch[i].To(DType.Float64).ToArray<double>());
+        }
+    }
+
+    [Fact]
+    public void ABatchWithATensorThatNeedsGradRecordsTheGather()
+    {
+        var x = Tensor.Arange(0, 12, dtype: DType.Float32).Reshape(6, 2);
+        x.RequiresGrad = true;
+        var y = Tensor.Arange(0, 6, dtype: DType.Float32);
+        var batch = Descent.Ops.IndexSelectBackward.Batch([x, y], Tensor.From(new long[] { 5, 0, 5 }));
+        Assert.Equal([10f, 11, 0, 1, 10, 11], batch[0].Detach().ToArray<float>());
+        Assert.Equal([5f, 0, 5], batch[1].ToArray<float>());
+        batch[0].Sum().Backward();
+        Assert.Equal([1f, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2], x.Grad!.ToArray<float>());
+    }
+
     [Fact]
     public void GathersRowsOfAView()
     {
