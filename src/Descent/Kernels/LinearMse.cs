@@ -57,6 +57,8 @@ internal static class LinearMse
     {
         if (k <= 2 && r1 > r0 && (long)xOff + (long)r1 * d <= x.Length && (long)yOff + (long)r1 * k <= y.Length && wOff + k * d <= w.Length)
         {
+            if (d > SmallD && d <= 16 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx2.IsSupported)
+                return MidRows(x, xOff, d, w, wOff, b, y, yOff, k, r0, r1, gw, gb);
             if (d <= SmallD && Vector256.IsHardwareAccelerated) return SmallRows(x, xOff, d, w, wOff, b, y, yOff, k, r0, r1, gw, gb);
             if (Vector512.IsHardwareAccelerated && d % 16 == 0 && d is >= 32 and <= 64) return WideRows(x, xOff, d, w, wOff, b, y, yOff, k, r0, r1, gw, gb);
         }
@@ -153,31 +155,7 @@ internal static class LinearMse
                 }
                 ga.Store(lanes);
                 gb2.Store(lanes + 8);
-                for (i = vend; i < end; i++)
-                {
-                    float* xi = px + xOff + (long)i * d;
-                    float* yi = py + yOff + (long)i * k;
-                    float e0 = 0, e1 = 0;
-                    for (int p = 0; p < d; p++)
-                    {
-                        e0 = MathF.FusedMultiplyAdd(xi[p], w[wOff + p], e0);
-                        if (two) e1 = MathF.FusedMultiplyAdd(xi[p], w[wOff + d + p], e1);
-                    }
-                    e0 += b0 - yi[0];
-                    sq = MathF.FusedMultiplyAdd(e0, e0, sq);
-                    s0 += e0;
-                    if (two)
-                    {
-                        e1 += b1 - yi[1];
-                        sq = MathF.FusedMultiplyAdd(e1, e1, sq);
-                        s1 += e1;
-                    }
-                    for (int p = 0; p < d; p++)
-                    {
-                        lanes[p] = MathF.FusedMultiplyAdd(e0, xi[p], lanes[p]);
-                        if (two) lanes[8 + p] = MathF.FusedMultiplyAdd(e1, xi[p], lanes[8 + p]);
-                    }
-                }
+                ScalarRows(px + xOff, py + yOff, d, w, wOff, b0, b1, k, vend, end, lanes, 8, ref sq, ref s0, ref s1);
                 loss += sq;
                 if (!gb.IsEmpty)
                 {
@@ -193,6 +171,154 @@ internal static class LinearMse
             }
         }
         return loss;
+    }
+
+    /// <summary>
+    /// Rows <paramref name="i0"/>..<paramref name="i1"/> in scalar steps (those whose vector load would pass the end
+    /// of X), adding to the block's sums; the gradient sums go to <c>lanes[p]</c> and <c>lanes[stride + p]</c>.
+    /// </summary>
+    private static unsafe void ScalarRows(float* x, float* y, int d, float[] w, int wOff, float b0, float b1, int k, int i0, int i1,
+        float* lanes, int stride, ref float sq, ref float s0, ref float s1)
+    {
+        bool two = k == 2;
+        for (int i = i0; i < i1; i++)
+        {
+            float* xi = x + (long)i * d;
+            float* yi = y + (long)i * k;
+            float e0 = 0, e1 = 0;
+            for (int p = 0; p < d; p++)
+            {
+                e0 = MathF.FusedMultiplyAdd(xi[p], w[wOff + p], e0);
+                if (two) e1 = MathF.FusedMultiplyAdd(xi[p], w[wOff + d + p], e1);
+            }
+            e0 += b0 - yi[0];
+            sq = MathF.FusedMultiplyAdd(e0, e0, sq);
+            s0 += e0;
+            if (two)
+            {
+                e1 += b1 - yi[1];
+                sq = MathF.FusedMultiplyAdd(e1, e1, sq);
+                s1 += e1;
+            }
+            for (int p = 0; p < d; p++)
+            {
+                lanes[p] = MathF.FusedMultiplyAdd(e0, xi[p], lanes[p]);
+                if (two) lanes[stride + p] = MathF.FusedMultiplyAdd(e1, xi[p], lanes[stride + p]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One or two outputs over 9 to 16 features: <see cref="SmallRows"/> with one 512-bit load per row, each row's
+    /// products folded to 256 bits before the eight rows' horizontal-add tree.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe double MidRows(float[] x, int xOff, int d, float[] w, int wOff, float[]? b, float[] y, int yOff, int k, int r0, int r1,
+        Span<double> gw, Span<double> gb)
+    {
+        bool grads = !gw.IsEmpty, two = k == 2;
+        float b0 = b is null ? 0f : b[0], b1 = b is null || !two ? 0f : b[1];
+        var lanes = stackalloc float[2 * 16];
+        for (int p = 0; p < 2 * 16; p++) lanes[p] = 0;
+        for (int p = 0; p < d; p++)
+        {
+            lanes[p] = w[wOff + p];
+            if (two) lanes[16 + p] = w[wOff + d + p];
+        }
+        var wa = Vector512.Load(lanes);
+        var wb = Vector512.Load(lanes + 16);
+        var keep = Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(d)).AsSingle();
+        long vectorEnd = Math.Min(r1, ((long)x.Length - xOff - 16) / d + 1);
+        double loss = 0;
+        fixed (float* px = x)
+        fixed (float* py = y)
+        {
+            for (int i0 = r0; i0 < r1; i0 += Block)
+            {
+                int end = Math.Min(r1, i0 + Block), vend = (int)Math.Clamp(vectorEnd, i0, end);
+                Vector512<float> ga = default, gb2 = default;
+                Vector256<float> sqv = default, sv0 = default, sv1 = default;
+                var vb0 = Vector256.Create(b0);
+                var vb1 = Vector256.Create(b1);
+                int i = i0;
+                for (; i + 8 <= vend; i += 8)
+                {
+                    float* xr = px + xOff + (long)i * d;
+                    var x0 = Vector512.Load(xr) & keep;
+                    var x1 = Vector512.Load(xr + d) & keep;
+                    var x2 = Vector512.Load(xr + 2 * d) & keep;
+                    var x3 = Vector512.Load(xr + 3 * d) & keep;
+                    var x4 = Vector512.Load(xr + 4 * d) & keep;
+                    var x5 = Vector512.Load(xr + 5 * d) & keep;
+                    var x6 = Vector512.Load(xr + 6 * d) & keep;
+                    var x7 = Vector512.Load(xr + 7 * d) & keep;
+                    Vector256<float> ya, yb = default;
+                    float* yr = py + yOff + (long)i * k;
+                    if (!two) ya = Vector256.Load(yr);
+                    else (ya, yb) = Deinterleave(Vector256.Load(yr), Vector256.Load(yr + 8));
+                    var ea = Sum8(Fold(x0 * wa), Fold(x1 * wa), Fold(x2 * wa), Fold(x3 * wa), Fold(x4 * wa), Fold(x5 * wa), Fold(x6 * wa), Fold(x7 * wa)) + (vb0 - ya);
+                    sqv = Vector256.FusedMultiplyAdd(ea, ea, sqv);
+                    sv0 += ea;
+                    if (grads) ga = AddRows(ga, ea, x0, x1, x2, x3, x4, x5, x6, x7);
+                    if (!two) continue;
+                    var eb = Sum8(Fold(x0 * wb), Fold(x1 * wb), Fold(x2 * wb), Fold(x3 * wb), Fold(x4 * wb), Fold(x5 * wb), Fold(x6 * wb), Fold(x7 * wb)) + (vb1 - yb);
+                    sqv = Vector256.FusedMultiplyAdd(eb, eb, sqv);
+                    sv1 += eb;
+                    if (grads) gb2 = AddRows(gb2, eb, x0, x1, x2, x3, x4, x5, x6, x7);
+                }
+                float sq = Vector256.Sum(sqv), s0 = Vector256.Sum(sv0), s1 = Vector256.Sum(sv1);
+                for (; i < vend; i++)
+                {
+                    var xi = Vector512.Load(px + xOff + (long)i * d) & keep;
+                    float* yi = py + yOff + (long)i * k;
+                    float e0 = Vector512.Sum(xi * wa) + (b0 - yi[0]);
+                    sq = MathF.FusedMultiplyAdd(e0, e0, sq);
+                    s0 += e0;
+                    if (grads) ga = Vector512.FusedMultiplyAdd(Vector512.Create(e0), xi, ga);
+                    if (!two) continue;
+                    float e1 = Vector512.Sum(xi * wb) + (b1 - yi[1]);
+                    sq = MathF.FusedMultiplyAdd(e1, e1, sq);
+                    s1 += e1;
+                    if (grads) gb2 = Vector512.FusedMultiplyAdd(Vector512.Create(e1), xi, gb2);
+                }
+                ga.Store(lanes);
+                gb2.Store(lanes + 16);
+                ScalarRows(px + xOff, py + yOff, d, w, wOff, b0, b1, k, vend, end, lanes, 16, ref sq, ref s0, ref s1);
+                loss += sq;
+                if (!gb.IsEmpty)
+                {
+                    gb[0] += s0;
+                    if (two) gb[1] += s1;
+                }
+                if (!grads) continue;
+                for (int p = 0; p < d; p++)
+                {
+                    gw[p] += lanes[p];
+                    if (two) gw[d + p] += lanes[16 + p];
+                }
+            }
+        }
+        return loss;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fold(Vector512<float> v) => v.GetLower() + v.GetUpper();
+
+    /// <summary><c>acc + Σ_r e[r] x_r</c> over eight rows of 512 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> AddRows(Vector512<float> acc, Vector256<float> e, Vector512<float> x0, Vector512<float> x1,
+        Vector512<float> x2, Vector512<float> x3, Vector512<float> x4, Vector512<float> x5, Vector512<float> x6, Vector512<float> x7)
+    {
+        var e5 = e.ToVector512Unsafe();
+        var a = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(e5, Vector512.Create(0)), x0, acc);
+        var b = Avx512F.PermuteVar16x32(e5, Vector512.Create(1)) * x1;
+        a = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(e5, Vector512.Create(2)), x2, a);
+        b = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(e5, Vector512.Create(3)), x3, b);
+        a = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(e5, Vector512.Create(4)), x4, a);
+        b = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(e5, Vector512.Create(5)), x5, b);
+        a = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(e5, Vector512.Create(6)), x6, a);
+        b = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(e5, Vector512.Create(7)), x7, b);
+        return a + b;
     }
 
     /// <summary>The sums of eight vectors, lane r the sum of vector r (one horizontal-add tree).</summary>

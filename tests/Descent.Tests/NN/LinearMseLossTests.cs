@@ -77,6 +77,12 @@ public class LinearMseLossTests
         { 1000, 7, 2, false, Reduction.Sum },
         { 513, 2, 1, true, Reduction.Sum },
         { 150_001, 8, 2, true, Reduction.Mean },
+        // 9 to 16 features and 2 outputs: one 512-bit load per row.
+        { 1000, 9, 2, true, Reduction.Mean },
+        { 257, 12, 1, false, Reduction.Sum },
+        { 17, 15, 2, true, Reduction.Mean },
+        { 100_003, 13, 1, true, Reduction.Mean },
+        { 70_001, 16, 2, false, Reduction.Mean },
         // 32 to 64 features and 2 outputs: 512-bit registers.
         { 257, 32, 2, true, Reduction.Mean },
         { 300, 48, 1, false, Reduction.Mean },
@@ -167,20 +173,26 @@ public class LinearMseLossTests
     }
 
     [Theory]
-    [InlineData(3, 1)]
-    [InlineData(5, 2)]
-    [InlineData(8, 2)]
-    [InlineData(64, 2)]
-    public void WhatFollowsAViewInItsStorageDoesNotLeakIn(int d, int k)
+    [InlineData(3, 1, 300)]
+    [InlineData(3, 1, 304)]
+    [InlineData(5, 2, 300)]
+    [InlineData(8, 2, 304)]
+    [InlineData(12, 2, 300)]
+    [InlineData(12, 2, 304)]
+    [InlineData(16, 1, 304)]
+    [InlineData(64, 2, 300)]
+    public void WhatFollowsAViewInItsStorageDoesNotLeakIn(int d, int k, int rows)
     {
-        // x holds the first 300 rows of a tensor whose later rows are NaN, y the first 300 of a NaN-padded one.
+        // x holds the first rows of a tensor whose last three rows are NaN, y likewise. With a multiple of 8 rows
+        // the last load of the last group of eight rows reaches into the NaN rows; otherwise the last rows go one by
+        // one.
         var g = new Generator(d);
-        var full = Tensor.RandN([301, d], generator: g);
-        full.Narrow(0, 300, 1).FillInPlace(double.NaN);
-        var yFull = Tensor.RandN([301, k], generator: g);
-        yFull.Narrow(0, 300, 1).FillInPlace(double.NaN);
-        var x = full.Narrow(0, 0, 300);
-        var y = yFull.Narrow(0, 0, 300);
+        var full = Tensor.RandN([rows + 3, d], generator: g);
+        full.Narrow(0, rows, 3).FillInPlace(double.NaN);
+        var yFull = Tensor.RandN([rows + 3, k], generator: g);
+        yFull.Narrow(0, rows, 3).FillInPlace(double.NaN);
+        var x = full.Narrow(0, 0, rows);
+        var y = yFull.Narrow(0, 0, rows);
         var w = Tensor.RandN([k, d], generator: g);
         var b = Tensor.RandN([k], generator: g);
         var (loss, gw, gb) = Reference(x.Contiguous(), w, b, y.Contiguous(), Reduction.Mean);
