@@ -92,7 +92,7 @@ internal static class LinearMse
         // storage, NaN included) adds exactly nothing.
         var keep = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(d)).AsSingle();
         // The last row whose 8-float load stays inside X.
-        long vectorEnd = Math.Min(r1, ((long)x.Length - xOff - 8) / d + 1);
+        long vectorEnd = VectorRowsEnd(x.Length, xOff, 8, d, r1);
         double loss = 0;
         fixed (float* px = x)
         fixed (float* py = y)
@@ -174,6 +174,18 @@ internal static class LinearMse
     }
 
     /// <summary>
+    /// The end (exclusive, at most <paramref name="r1"/>) of the rows of <paramref name="d"/> floats from
+    /// <paramref name="xOff"/> whose load of <paramref name="width"/> floats stays inside an array of
+    /// <paramref name="length"/>: row i fits when <c>xOff + i d + width &lt;= length</c>. None fit when fewer than
+    /// <paramref name="width"/> floats follow <paramref name="xOff"/>.
+    /// </summary>
+    internal static long VectorRowsEnd(long length, long xOff, int width, int d, long r1)
+    {
+        long room = length - xOff - width;
+        return room < 0 ? 0 : Math.Min(r1, room / d + 1);
+    }
+
+    /// <summary>
     /// Rows <paramref name="i0"/>..<paramref name="i1"/> in scalar steps (those whose vector load would pass the end
     /// of X), adding to the block's sums; the gradient sums go to <c>lanes[p]</c> and <c>lanes[stride + p]</c>.
     /// </summary>
@@ -228,7 +240,7 @@ internal static class LinearMse
         var wa = Vector512.Load(lanes);
         var wb = Vector512.Load(lanes + 16);
         var keep = Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(d)).AsSingle();
-        long vectorEnd = Math.Min(r1, ((long)x.Length - xOff - 16) / d + 1);
+        long vectorEnd = VectorRowsEnd(x.Length, xOff, 16, d, r1);
         double loss = 0;
         fixed (float* px = x)
         fixed (float* py = y)
