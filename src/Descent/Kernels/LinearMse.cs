@@ -157,17 +157,7 @@ internal static class LinearMse
                 gb2.Store(lanes + 8);
                 ScalarRows(px + xOff, py + yOff, d, w, wOff, b0, b1, k, vend, end, lanes, 8, ref sq, ref s0, ref s1);
                 loss += sq;
-                if (!gb.IsEmpty)
-                {
-                    gb[0] += s0;
-                    if (two) gb[1] += s1;
-                }
-                if (!grads) continue;
-                for (int p = 0; p < d; p++)
-                {
-                    gw[p] += lanes[p];
-                    if (two) gw[d + p] += lanes[8 + p];
-                }
+                AddBlock(gw, gb, lanes, 8, d, two, s0, s1);
             }
         }
         return loss;
@@ -297,17 +287,7 @@ internal static class LinearMse
                 gb2.Store(lanes + 16);
                 ScalarRows(px + xOff, py + yOff, d, w, wOff, b0, b1, k, vend, end, lanes, 16, ref sq, ref s0, ref s1);
                 loss += sq;
-                if (!gb.IsEmpty)
-                {
-                    gb[0] += s0;
-                    if (two) gb[1] += s1;
-                }
-                if (!grads) continue;
-                for (int p = 0; p < d; p++)
-                {
-                    gw[p] += lanes[p];
-                    if (two) gw[d + p] += lanes[16 + p];
-                }
+                AddBlock(gw, gb, lanes, 16, d, two, s0, s1);
             }
         }
         return loss;
@@ -383,20 +363,20 @@ internal static class LinearMse
         int v = d / 16;
         bool grads = !gw.IsEmpty, two = k == 2;
         float b0 = b is null ? 0f : b[0], b1 = b is null || !two ? 0f : b[1];
-        var lanes = stackalloc float[16];
+        var lanes = stackalloc float[2 * 64];
         double loss = 0;
         fixed (float* px = x)
         fixed (float* pw = w)
         fixed (float* py = y)
         {
             float* w0 = pw + wOff, w1 = w0 + d;
-            // Unused vectors stay zero and are never loaded from X.
+            // d is 32, 48 or 64: two to four vectors. Unused vectors stay zero and are never loaded from X.
             var wa0 = Vector512.Load(w0);
-            var wa1 = v > 1 ? Vector512.Load(w0 + 16) : default;
+            var wa1 = Vector512.Load(w0 + 16);
             var wa2 = v > 2 ? Vector512.Load(w0 + 32) : default;
             var wa3 = v > 3 ? Vector512.Load(w0 + 48) : default;
             var wb0 = two ? Vector512.Load(w1) : default;
-            var wb1 = two && v > 1 ? Vector512.Load(w1 + 16) : default;
+            var wb1 = two ? Vector512.Load(w1 + 16) : default;
             var wb2 = two && v > 2 ? Vector512.Load(w1 + 32) : default;
             var wb3 = two && v > 3 ? Vector512.Load(w1 + 48) : default;
             for (int i0 = r0; i0 < r1; i0 += Block)
@@ -410,7 +390,7 @@ internal static class LinearMse
                     float* xi = px + xOff + (long)i * d;
                     float* yi = py + yOff + (long)i * k;
                     var x0 = Vector512.Load(xi);
-                    var x1 = v > 1 ? Vector512.Load(xi + 16) : default;
+                    var x1 = Vector512.Load(xi + 16);
                     var x2 = v > 2 ? Vector512.Load(xi + 32) : default;
                     var x3 = v > 3 ? Vector512.Load(xi + 48) : default;
                     var da = Vector512.FusedMultiplyAdd(x1, wa1, x0 * wa0) + Vector512.FusedMultiplyAdd(x3, wa3, x2 * wa2);
@@ -441,30 +421,37 @@ internal static class LinearMse
                     }
                 }
                 loss += sq;
-                if (!gb.IsEmpty)
-                {
-                    gb[0] += s0;
-                    if (two) gb[1] += s1;
-                }
-                if (!grads) continue;
-                Flush(ga0, gw, 0, lanes);
-                if (v > 1) Flush(ga1, gw, 16, lanes);
-                if (v > 2) Flush(ga2, gw, 32, lanes);
-                if (v > 3) Flush(ga3, gw, 48, lanes);
-                if (!two) continue;
-                Flush(gb0, gw, d, lanes);
-                if (v > 1) Flush(gb1, gw, d + 16, lanes);
-                if (v > 2) Flush(gb2, gw, d + 32, lanes);
-                if (v > 3) Flush(gb3, gw, d + 48, lanes);
+                ga0.Store(lanes);
+                ga1.Store(lanes + 16);
+                ga2.Store(lanes + 32);
+                ga3.Store(lanes + 48);
+                gb0.Store(lanes + 64);
+                gb1.Store(lanes + 80);
+                gb2.Store(lanes + 96);
+                gb3.Store(lanes + 112);
+                AddBlock(gw, gb, lanes, 64, d, two, s0, s1);
             }
         }
         return loss;
     }
 
-    private static unsafe void Flush(Vector512<float> sums, Span<double> gw, int at, float* lanes)
+    /// <summary>
+    /// Adds a block's residual sums to <paramref name="gb"/> and its gradient sums, <c>lanes[p]</c> for the first
+    /// output and <c>lanes[stride + p]</c> for the second, to <paramref name="gw"/> (either may be empty: not wanted).
+    /// </summary>
+    private static unsafe void AddBlock(Span<double> gw, Span<double> gb, float* lanes, int stride, int d, bool two, float s0, float s1)
     {
-        sums.Store(lanes);
-        for (int l = 0; l < 16; l++) gw[at + l] += lanes[l];
+        if (!gb.IsEmpty)
+        {
+            gb[0] += s0;
+            if (two) gb[1] += s1;
+        }
+        if (gw.IsEmpty) return;
+        for (int p = 0; p < d; p++)
+        {
+            gw[p] += lanes[p];
+            if (two) gw[d + p] += lanes[stride + p];
+        }
     }
 
     /// <summary>The general case: the block's row dots, then its gradient sums, with the block still in cache.</summary>
