@@ -181,7 +181,7 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
         dim = Shapes.Dim(dim, x.Dim, "IndexSelect");
         var ic = CheckedIndex(index, x.Dim == 0 ? 1 : x.ShapeArray[dim], dim);
         var (c, r, rows) = Prepare(x, dim, ic);
-        GatherAll([new Job(c, r, rows)], rows.N);
+        GatherAll([new Job(c, r, rows)]);
         if (!GradMode.Records(x)) return r;
         var node = new IndexSelectBackward(x.ShapeArray, dim);
         node.Save(index);
@@ -211,7 +211,7 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
             jobs[i] = new Job(c, r, rows);
             batch[i] = r;
         }
-        GatherAll(jobs, ic.Count);
+        GatherAll(jobs);
         return batch;
     }
 
@@ -273,8 +273,9 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
     /// between threads, each taking its share of the rows of every job. Short rows (a DataLoader's samples of a few
     /// features) are copied with vector moves in place of a call per row.
     /// </summary>
-    private static void GatherAll(Job[] jobs, int n)
+    private static void GatherAll(Job[] jobs)
     {
+        int n = jobs[0].Rows.N; // the same index for every job
         long bytes = 0;
         bool flat = true;
         foreach (var job in jobs)
