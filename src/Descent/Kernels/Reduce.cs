@@ -27,6 +27,17 @@ internal static class Reduce
         if (length == 0) return T.Zero; // an empty view's offset may lie past the end of its storage
         if (length < Strided.ParallelThreshold) return Sum<T>(data.AsSpan(offset, length));
         int chunks = Environment.ProcessorCount * 4, per = (length + chunks - 1) / chunks;
+        if (typeof(T) == typeof(long))
+        {
+            // Integer sums stay exact (wrapping on overflow, as PyTorch's do): no partial sum goes through double.
+            var exact = new T[chunks];
+            Parallel.For(0, chunks, c =>
+            {
+                int s = c * per, n = Math.Min(per, length - s);
+                if (n > 0) exact[c] = Sum<T>(data.AsSpan(offset + s, n));
+            });
+            return TensorPrimitives.Sum<T>(exact);
+        }
         var partial = new double[chunks];
         Parallel.For(0, chunks, c =>
         {
@@ -53,6 +64,12 @@ internal static class Reduce
     public static void SumColumns<T>(T[] src, int offset, int rows, Span<T> dst) where T : unmanaged, INumber<T>
     {
         int n = dst.Length;
+        // One column ([N, 1] summed over N, a bias gradient with one output) is one contiguous run.
+        if (n == 1)
+        {
+            dst[0] = SumParallel(src, offset, rows);
+            return;
+        }
         if (typeof(T) == typeof(long))
         {
             dst.Clear();

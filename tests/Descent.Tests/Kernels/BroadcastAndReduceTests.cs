@@ -90,6 +90,45 @@ public class BroadcastAndReduceTests
     }
 
     [Fact]
+    public void OneColumnSumsAsOneRun()
+    {
+        foreach (int rows in new[] { 0, 1, 7, 4096, 4097, 300_001 })
+        {
+            var xv = Values(rows, rows);
+            double expected = 0, scale = 0;
+            foreach (var v in xv)
+            {
+                expected += v;
+                scale += Math.Abs(v);
+            }
+            var x = Tensor.FromSpan<float>(xv, rows, 1);
+            var s = x.Sum(0);
+            Assert.Equal([1], s.Shape.ToArray());
+            Assert.True(Math.Abs(s.Item() - expected) <= 1e-6 * scale + 1e-6, $"{rows} rows: {s.Item()} vs {expected}");
+            // A view that starts past the storage's first element.
+            if (rows > 1)
+            {
+                var tail = x.Narrow(0, 1, rows - 1).Sum(0).Item();
+                Assert.True(Math.Abs(tail - (expected - xv[0])) <= 1e-6 * scale + 1e-6, $"{rows} rows from 1: {tail}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Int64SumsStayExactOverManyElements()
+    {
+        // 2^40 + 1 times 300,001 needs 59 bits: a sum through double would round it.
+        const long value = (1L << 40) + 1;
+        const int n = 300_001;
+        var x = Tensor.Full([n], (double)value, DType.Int64);
+        Assert.Equal(value * n, x.Sum().Item<long>());
+        Assert.Equal(value * n, x.Reshape(n, 1).Sum(0).Item<long>());
+        // Wrapping on overflow, as PyTorch's int64 sum.
+        var big = Tensor.Full([n], (double)(1L << 62), DType.Int64);
+        Assert.Equal(unchecked((1L << 62) * n), big.Sum().Item<long>());
+    }
+
+    [Fact]
     public void ColumnSumsStayAccurateOverMillionsOfRows()
     {
         const int rows = 4_000_000;
