@@ -197,13 +197,17 @@ internal static class Binary
 
     private static void Tiled<T, TOp>(Tensor full, Tensor repeat, Tensor d, int period, bool repeatIsB) where T : unmanaged, INumber<T> where TOp : struct, IBinaryOp
     {
-        int tileLen = Math.Max(1, TileLength / period) * period;
-        var tile = new T[tileLen];
-        var pattern = repeat.Data<T>().AsSpan(repeat.Offset, period);
-        for (int s = 0; s < tileLen; s += period) pattern.CopyTo(tile.AsSpan(s));
+        int n = d.Count;
+        // A whole number of periods, no longer than the output needs.
+        int tileLen = Math.Min(Math.Max(1, TileLength / period), (n + period - 1) / period) * period;
+        var tile = GC.AllocateUninitializedArray<T>(tileLen);
+        repeat.Data<T>().AsSpan(repeat.Offset, period).CopyTo(tile);
+        // Doubling copies: a handful of calls for a one-element bias, not one per repeat.
+        for (int filled = period; filled < tileLen; filled *= 2)
+            tile.AsSpan(0, Math.Min(filled, tileLen - filled)).CopyTo(tile.AsSpan(filled));
         var f = full.Data<T>();
         var o = d.Data<T>();
-        int fo = full.Offset, od = d.Offset, n = d.Count, tiles = (n + tileLen - 1) / tileLen;
+        int fo = full.Offset, od = d.Offset, tiles = (n + tileLen - 1) / tileLen;
         if (n < Strided.ParallelThreshold || Environment.ProcessorCount == 1) Range(0, tiles);
         else
         {

@@ -44,12 +44,11 @@ internal sealed class AddmmBackward(bool bias) : Node
         var yd = y.Data<T>();
         MatMulKernel.Run(xs, Transposed<T>(w), yd, 0, rows, inF, outF);
         if (b is null || rows == 0 || outF == 0) return;
-        ReadOnlySpan<T> bias = Contiguous(b).Span<T>();
-        for (int i = 0; i < rows; i++)
-        {
-            var row = yd.AsSpan(i * outF, outF);
-            TensorPrimitives.Add(row, bias, row);
-        }
+        // y += b through the broadcasting add, which repeats a short bias into long spans: a call per row costs
+        // more than the product itself when there are few outputs.
+        var strides = new int[y.Dim];
+        strides[^1] = b.StridesArray[0];
+        Binary.Run<AddOp>(y, new Tensor(b.Storage, y.ShapeArray, strides, b.Offset), y);
     }
 
     internal override Tensor?[] Apply(Tensor g)

@@ -13,7 +13,7 @@ public class BroadcastAndReduceTests
         return v;
     }
 
-    private static readonly int[] RowCounts = [1, 3, 17, 300, 2500];
+    private static readonly int[] RowCounts = [1, 3, 17, 300, 2500, 5000];
 
     [Fact]
     public void ShortRowBroadcastMatchesLoopsForEveryPeriod()
@@ -21,6 +21,7 @@ public class BroadcastAndReduceTests
         foreach (int rows in RowCounts)
             for (int len = 1; len <= 70; len += rows > 1000 ? 9 : 1)
             {
+                // 5000 rows of one value: a tile of 4096 and a shorter last one.
                 var xv = Values(rows * len, rows + len);
                 var bv = Values(len, len);
                 var x = Tensor.FromSpan<float>(xv, rows, len);

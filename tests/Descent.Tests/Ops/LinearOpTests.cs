@@ -19,6 +19,8 @@ public class LinearOpTests
         { [4, 0], 3, true, true },
         { [128, 784], 10, true, false },
         { [33, 70], 37, true, true },
+        { [300, 16], 1, true, true },
+        { [4099, 3], 2, true, false },
     };
 
     [Theory]
@@ -51,6 +53,24 @@ public class LinearOpTests
         var w = Tensor.RandN([256, 784], generator: g);
         var b = Tensor.RandN([256], generator: g);
         Assert.Equal((x.MatMul(w.T) + b).ToArray<float>(), F.Linear(x, w, b).ToArray<float>());
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(5000, 1)]
+    [InlineData(300, 2)]
+    [InlineData(1500, 3)]
+    [InlineData(257, 64)]
+    [InlineData(40, 65)]
+    public void BiasIsAddedToEveryRowExactlyAsTheComposedForm(int rows, int outF)
+    {
+        var g = new Generator(11);
+        var x = Tensor.RandN([rows, 6], generator: g);
+        var w = Tensor.RandN([outF, 6], generator: g);
+        // A bias with stride 2 as well as a contiguous one.
+        var strided = Tensor.RandN([outF, 2], generator: g).Select(1, 1);
+        foreach (var b in new[] { strided, strided.Contiguous() })
+            Assert.Equal((x.MatMul(w.T) + b).ToArray<float>(), F.Linear(x, w, b).ToArray<float>());
     }
 
     [Fact]
