@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Descent;
@@ -96,17 +97,20 @@ public sealed class Generator
         return p;
     }
 
-    /// <summary>Fills <paramref name="p"/> with a random permutation of 0..p.Length-1, as <see cref="Permutation"/> would.</summary>
-    internal unsafe void Permute(long[] p)
+    /// <summary>
+    /// Fills <paramref name="p"/> with a random permutation of 0..p.Length-1, as <see cref="Permutation"/> would:
+    /// the same draws whatever the element type, so an int array (half the memory to swap in) gets the same order.
+    /// </summary>
+    internal unsafe void Permute<T>(T[] p) where T : unmanaged, IBinaryInteger<T>
     {
         int n = p.Length;
-        for (int i = 0; i < n; i++) p[i] = i;
+        for (int i = 0; i < n; i++) p[i] = T.CreateTruncating(i);
         // The swaps land all over a large array, each a wait for memory. The draws do not depend on the array, so
         // they are made a block ahead and the entries they will swap are prefetched: the same permutation, with the
         // waits overlapped.
         const int Block = 64;
         Span<int> js = stackalloc int[Block];
-        fixed (long* q = p)
+        fixed (T* q = p)
         {
             for (int i = n - 1; i > 0;)
             {

@@ -56,21 +56,21 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
     public IEnumerator<Tensor[]> GetEnumerator()
     {
         int n = Dataset.Count;
-        long[]? order = null;
+        int[]? order = null;
         if (Shuffle)
         {
             // The order of the epoch before, when no other enumeration holds it: a fresh array of a million entries
             // costs more in page faults than the shuffle itself.
             order = Interlocked.Exchange(ref _spareOrder, null);
-            if (order is null || order.Length != n) order = new long[n];
+            if (order is null || order.Length != n) order = new int[n];
             (_generator ?? Generator.Default).Permute(order);
         }
         return Batches(n, order);
     }
 
-    private long[]? _spareOrder;
+    private int[]? _spareOrder;
 
-    private IEnumerator<Tensor[]> Batches(int n, long[]? order)
+    private IEnumerator<Tensor[]> Batches(int n, int[]? order)
     {
         var (root, map) = Resolve(Dataset);
         int batches = Count;

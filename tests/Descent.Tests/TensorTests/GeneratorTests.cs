@@ -89,9 +89,16 @@ public class GeneratorTests
             int j = (int)twin.NextInt64(0, i + 1);
             (expected[i], expected[j]) = (expected[j], expected[i]);
         }
+        ulong next = twin.NextUInt64();
         var g = new Generator(n + 7);
         Assert.Equal(expected, g.Permutation(n));
-        Assert.Equal(twin.NextUInt64(), g.NextUInt64()); // and the same number of draws
+        Assert.Equal(next, g.NextUInt64()); // and the same number of draws
+        // An int array (the DataLoader's epoch order) gets the same permutation from the same draws.
+        var ints = new int[n];
+        var h = new Generator(n + 7);
+        h.Permute(ints);
+        Assert.Equal(expected, Array.ConvertAll(ints, i => (long)i));
+        Assert.Equal(next, h.NextUInt64());
     }
 
     [Fact]
