@@ -254,7 +254,11 @@ public sealed partial class Tensor
         return Cat(parts, d);
     }
 
-    /// <summary>Entries at int64 <paramref name="index"/> along <paramref name="dim"/> (PyTorch's <c>index_select</c>).</summary>
+    /// <summary>
+    /// Entries at int64 <paramref name="index"/> along <paramref name="dim"/> (PyTorch's <c>index_select</c>). As in
+    /// PyTorch, every index lies in 0..size-1: a negative one is out of range, not counted from the end.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is negative or not below the dim's size.</exception>
     public Tensor IndexSelect(int dim, Tensor index) => IndexSelectBackward.Forward(this, dim, index);
 
     /// <summary>Sums a broadcast gradient back to <paramref name="shape"/>: the backward of <see cref="Expand(int[])"/>.</summary>

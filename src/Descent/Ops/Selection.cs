@@ -223,9 +223,10 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
         if (index.Dim > 1)
             throw new ShapeMismatchException($"IndexSelect: the index must have at most 1 dim, got shape {Shapes.Format(index.Shape)}");
         var ic = index.Contiguous();
+        // As PyTorch's index_select: from 0 to size - 1, no counting back from the end.
         foreach (var i in ic.Span<long>())
-            if (i < -size || i >= size)
-                throw new ArgumentOutOfRangeException(nameof(index), $"IndexSelect: index {i} is out of range for dim {dim} of size {size}");
+            if ((ulong)i >= (ulong)size)
+                throw new ArgumentOutOfRangeException(nameof(index), $"IndexSelect: index {i} is out of range for dim {dim} of size {size} ({(size == 0 ? "the dim is empty" : $"indices run from 0 to {size - 1}")})");
         return ic;
     }
 
@@ -330,12 +331,11 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
                 {
                     if (Sse.IsSupported && j + Ahead < j1)
                     {
-                        long ahead = idx[j + Ahead] < 0 ? idx[j + Ahead] + size : idx[j + Ahead];
-                        T* row = slab + ahead * inner;
+                        T* row = slab + idx[j + Ahead] * inner;
                         Sse.Prefetch1(row);
                         Sse.Prefetch1(row + inner - 1);
                     }
-                    long i = idx[j] < 0 ? idx[j] + size : idx[j];
+                    long i = idx[j];
                     if (inner == 1) dst[j] = slab[i];
                     else if (rowBytes <= ShortRowBytes) CopyShort((byte*)(slab + i * inner), (byte*)(dst + (long)j * inner), rowBytes);
                     else Buffer.MemoryCopy(slab + i * inner, dst + (long)j * inner, rowBytes, rowBytes);
@@ -366,7 +366,7 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
         for (int o = 0; o < outer; o++)
             for (int j = 0; j < n; j++)
             {
-                int i = (int)(idx[j] < 0 ? idx[j] + size : idx[j]);
+                int i = (int)idx[j];
                 var dst = full.Slice((o * size + i) * inner, inner);
                 System.Numerics.Tensors.TensorPrimitives.Add(dst, g.Slice((o * n + j) * inner, inner), dst);
             }

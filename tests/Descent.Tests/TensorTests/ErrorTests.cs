@@ -1,3 +1,4 @@
+using Descent.Ops;
 using CsCheck;
 using Xunit;
 
@@ -118,7 +119,13 @@ public class ErrorTests
         Assert.Contains("Squeeze", Assert.Throws<ArgumentOutOfRangeException>(() => m.Squeeze(2)).Message);
         Assert.Contains("Cat", Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Cat([m, m], 2)).Message);
         var sel = Assert.Throws<ArgumentOutOfRangeException>(() => m.IndexSelect(1, Tensor.From(new long[] { 0, 3 })));
-        Assert.Contains("index 3 is out of range for dim 1 of size 3", sel.Message);
+        Assert.Contains("index 3 is out of range for dim 1 of size 3 (indices run from 0 to 2)", sel.Message);
+        // As PyTorch's index_select, which raises "index out of range in self": no counting back from the end.
+        var negative = Assert.Throws<ArgumentOutOfRangeException>(() => m.IndexSelect(0, Tensor.From(new long[] { -1 })));
+        Assert.Contains("index -1 is out of range for dim 0 of size 2", negative.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => IndexSelectBackward.Batch([m, m], Tensor.From(new long[] { 0, -2 })));
+        var empty = Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Zeros(0, 3).IndexSelect(0, Tensor.From(new long[] { 0 })));
+        Assert.Contains("the dim is empty", empty.Message);
         var twice = Assert.Throws<ArgumentException>(() => m.Sum([1, -1]));
         Assert.Contains("more than once", twice.Message);
     }
