@@ -34,8 +34,14 @@ public sealed partial class Tensor
     /// <summary>Elementwise power, broadcasting (PyTorch's <c>pow</c>).</summary>
     public Tensor Pow(Tensor exponent) => PowBackward.Forward(this, exponent);
 
-    /// <summary>Elementwise power by a number (PyTorch's <c>pow</c>).</summary>
+    /// <summary>Elementwise power by a number (PyTorch's <c>pow</c>); integer tensors give float results.</summary>
     public Tensor Pow(double exponent) => PowBackward.Forward(this, ScalarFor(exponent));
+
+    /// <summary>
+    /// Elementwise power by a whole number (PyTorch's <c>pow</c>): integer tensors stay int64 and wrap on overflow,
+    /// as in PyTorch, and refuse a negative exponent; float tensors as <see cref="Pow(double)"/>.
+    /// </summary>
+    public Tensor Pow(long exponent) => PowBackward.Forward(this, ScalarFor(exponent));
 
     /// <summary>Elementwise square, <c>x * x</c> (PyTorch's <c>square</c>).</summary>
     public Tensor Square() => MulBackward.Forward(this, this);

@@ -63,14 +63,34 @@ internal struct MinimumOp : IBinaryOp
     public static void Apply<T>(T a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Min(b, a, d);
 }
 
-/// <summary>Elementwise power; defined for floating-point types only (callers promote integers first).</summary>
+/// <summary>
+/// Elementwise power. Integers keep PyTorch's integer rules: products wrap on overflow, and a negative exponent
+/// gives what integer division would (1 for a base of 1, ±1 for -1, else 0).
+/// </summary>
 internal struct PowOp : IBinaryOp
 {
     public static T Apply<T>(T a, T b) where T : unmanaged, INumber<T>
     {
         if (typeof(T) == typeof(float)) return (T)(object)MathF.Pow((float)(object)a, (float)(object)b);
         if (typeof(T) == typeof(double)) return (T)(object)Math.Pow((double)(object)a, (double)(object)b);
-        throw new NotSupportedException("Pow: integer tensors are promoted to float before this kernel");
+        if (typeof(T) == typeof(long)) return (T)(object)Integer((long)(object)a, (long)(object)b);
+        throw new NotSupportedException($"Pow: not defined for {typeof(T).Name}");
+    }
+
+    /// <summary><c>a^b</c> by repeated squaring, wrapping as int64 arithmetic does.</summary>
+    private static long Integer(long a, long b)
+    {
+        if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) == 0 ? 1 : -1) : 0;
+        long result = 1;
+        unchecked
+        {
+            for (; b > 0; b >>= 1)
+            {
+                if ((b & 1) != 0) result *= a;
+                a *= a;
+            }
+        }
+        return result;
     }
 
     public static void Apply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) where T : unmanaged, INumber<T>
