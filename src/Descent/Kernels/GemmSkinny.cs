@@ -51,6 +51,8 @@ internal static class GemmRowDots
     {
         if (Avx.IsSupported && k % 8 == 0)
             r0 = EightRows(a, bt, bOff, bStep, c, cOff, r0, r1, k, n);
+        else if (Avx.IsSupported && k < 8)
+            r0 = ShortRows(a, bt, bOff, bStep, c, cOff, r0, r1, k, n);
         for (int i = r0; i < r1; i++)
         {
             ref float ai = ref a.Data[a.Offset + i * a.RowStride];
@@ -95,6 +97,54 @@ internal static class GemmRowDots
                 if (n == 1) sums.StoreUnsafe(ref c[cOff + i]);
                 else
                     for (int r = 0; r < 8; r++) c[cOff + (i + r) * n + j] = sums.GetElement(r);
+            }
+        }
+        return i;
+    }
+
+    /// <summary>
+    /// Eight rows at a time for fewer than eight columns of A (<c>x @ w.T</c> over a few features): each row is one
+    /// 256-bit load with the lanes past its k values cleared (they hold the next row, or anything), and the eight
+    /// rows' products go through one horizontal-add tree, in place of a scalar dot product per row. Rows whose load
+    /// would pass the end of A's array are left to the caller. Returns the first row not done.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int ShortRows(MatrixRef<float> a, float[] bt, int bOff, int bStep, float[] c, int cOff, int r0, int r1, int k, int n)
+    {
+        int lda = a.RowStride;
+        var keep = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(k)).AsSingle();
+        // B's columns padded to eight lanes with zeros: a whole-vector load of each stays inside this buffer.
+        var w = stackalloc float[MaxN * 8];
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < 8; p++) w[j * 8 + p] = p < k ? bt[bOff + j * bStep + p] : 0f;
+        // A row repeated by an expand (stride 0) fits wherever its first row does.
+        int end = lda == 0
+            ? (a.Data.Length - a.Offset >= 8 ? r1 : r0)
+            : (int)LinearMse.VectorRowsEnd(a.Data.Length, a.Offset, 8, lda, r1);
+        int i = r0;
+        fixed (float* pa = a.Data)
+        {
+            for (; i + 8 <= end; i += 8)
+            {
+                float* a0 = pa + a.Offset + (long)i * lda;
+                var x0 = Vector256.Load(a0) & keep;
+                var x1 = Vector256.Load(a0 + lda) & keep;
+                var x2 = Vector256.Load(a0 + 2 * lda) & keep;
+                var x3 = Vector256.Load(a0 + 3 * lda) & keep;
+                var x4 = Vector256.Load(a0 + 4 * lda) & keep;
+                var x5 = Vector256.Load(a0 + 5 * lda) & keep;
+                var x6 = Vector256.Load(a0 + 6 * lda) & keep;
+                var x7 = Vector256.Load(a0 + 7 * lda) & keep;
+                for (int j = 0; j < n; j++)
+                {
+                    var wj = Vector256.Load(w + j * 8);
+                    var h0123 = Avx.HorizontalAdd(Avx.HorizontalAdd(x0 * wj, x1 * wj), Avx.HorizontalAdd(x2 * wj, x3 * wj));
+                    var h4567 = Avx.HorizontalAdd(Avx.HorizontalAdd(x4 * wj, x5 * wj), Avx.HorizontalAdd(x6 * wj, x7 * wj));
+                    var sums = Avx.Permute2x128(h0123, h4567, 0x20) + Avx.Permute2x128(h0123, h4567, 0x31);
+                    if (n == 1) sums.StoreUnsafe(ref c[cOff + i]);
+                    else
+                        for (int r = 0; r < 8; r++) c[cOff + (i + r) * n + j] = sums.GetElement(r);
+                }
             }
         }
         return i;

@@ -109,6 +109,45 @@ public class MatMulKernelTests
         foreach (char lb in "rcs") Check(Strategy.OuterSum, m, k, n, 'c', lb, m * k + n);
     }
 
+    /// <summary>
+    /// Fewer than eight columns of A, eight rows at a time with a 256-bit load per row: A ends exactly where the
+    /// array does (so the last rows take the scalar steps), or is followed by NaN, which must not reach C; and a row
+    /// repeated by an expand (row stride 0).
+    /// </summary>
+    [Fact]
+    public void RowDotsOverFewColumnsStayInsideTheRows()
+    {
+        var rng = new Random(21);
+        foreach (int k in new[] { 1, 2, 3, 4, 5, 6, 7 })
+            foreach (int m in new[] { 8, 9, 15, 16, 17, 33 })
+                foreach (int n in new[] { 1, 2, 5 })
+                    foreach (int off in new[] { 0, 3 })
+                        foreach (int slack in new[] { 0, 9 })
+                        {
+                            var data = new float[off + m * k + slack];
+                            Array.Fill(data, float.NaN);
+                            var av = new float[m, k];
+                            for (int i = 0; i < m; i++)
+                                for (int p = 0; p < k; p++) data[off + i * k + p] = av[i, p] = (float)(rng.NextDouble() * 2 - 1);
+                            var b = Make(rng, k, n, 'r', out var bv);
+                            var c = new float[m * n];
+                            MatMulKernel.RunFloat(new MatrixRef<float>(data, off, k, 1), b, c, 0, m, k, n, Strategy.RowDots);
+                            for (int i = 0; i < m; i++)
+                                for (int j = 0; j < n; j++)
+                                    AssertEntry(av, bv, k, i, j, c[i * n + j], $"{m}x{k} @ {k}x{n}, offset {off}, {slack} floats after");
+                        }
+        // One row of three values seen as 20 rows.
+        var row = new float[] { 0.5f, -2f, 3f, float.NaN, float.NaN, float.NaN, float.NaN, float.NaN, float.NaN };
+        var w = Make(rng, 3, 2, 'r', out var wv);
+        var r = new float[20 * 2];
+        MatMulKernel.RunFloat(new MatrixRef<float>(row, 0, 0, 1), w, r, 0, 20, 3, 2, Strategy.RowDots);
+        var rowValues = new float[20, 3];
+        for (int i = 0; i < 20; i++)
+            for (int p = 0; p < 3; p++) rowValues[i, p] = row[p];
+        for (int i = 0; i < 20; i++)
+            for (int j = 0; j < 2; j++) AssertEntry(rowValues, wv, 3, i, j, r[i * 2 + j], "expanded row");
+    }
+
     [Theory]
     [InlineData(1, 1, 1)]
     [InlineData(2, 3, 5)]
