@@ -49,6 +49,79 @@ internal static class Reduce
         return T.CreateTruncating(acc);
     }
 
+    /// <summary>
+    /// <c>Σ (a - b)²</c> over two contiguous runs, with the very blocks, chunks and order of <see cref="SumParallel{T}"/>
+    /// over a tensor of the squared differences, so it gives that sum's bits without the tensor: each block's
+    /// differences go through a buffer on the stack.
+    /// </summary>
+    public static T SquaredDifferenceSum<T>(T[] a, int aOff, T[] b, int bOff, int length) where T : unmanaged, INumber<T>
+    {
+        if (length == 0) return T.Zero;
+        if (length < Strided.ParallelThreshold) return SquaredDifferences(a.AsSpan(aOff, length), b.AsSpan(bOff, length));
+        int chunks = Environment.ProcessorCount * 4, per = (length + chunks - 1) / chunks;
+        var partial = new double[chunks];
+        Parallel.For(0, chunks, c =>
+        {
+            int s = c * per, n = Math.Min(per, length - s);
+            if (n > 0) partial[c] = double.CreateTruncating(SquaredDifferences(a.AsSpan(aOff + s, n), b.AsSpan(bOff + s, n)));
+        });
+        double acc = 0;
+        foreach (var p in partial) acc += p;
+        return T.CreateTruncating(acc);
+    }
+
+    /// <summary><see cref="Sum{T}"/> of <c>(a - b)²</c>.</summary>
+    private static T SquaredDifferences<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, INumber<T>
+    {
+        Span<T> d = stackalloc T[Block];
+        if (a.Length <= Block) return SquaredBlock(a, b, d);
+        double acc = 0;
+        for (int i = 0; i < a.Length; i += Block)
+        {
+            int n = Math.Min(Block, a.Length - i);
+            acc += double.CreateTruncating(SquaredBlock(a.Slice(i, n), b.Slice(i, n), d));
+        }
+        return T.CreateTruncating(acc);
+    }
+
+    private static T SquaredBlock<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> buffer) where T : unmanaged, INumber<T>
+    {
+        var d = buffer[..a.Length];
+        TensorPrimitives.Subtract(a, b, d);
+        TensorPrimitives.Multiply(d, d, d);
+        return TensorPrimitives.Sum<T>(d);
+    }
+
+    /// <summary>
+    /// <c>dst = (a - b) * scale</c> over contiguous runs, as a difference then a product by a number would give it,
+    /// block by block so that the second pass reads from cache; split between threads when long.
+    /// </summary>
+    public static void ScaledDifference<T>(T[] a, int aOff, T[] b, int bOff, T scale, T[] dst, int dOff, int length) where T : unmanaged, INumber<T>
+    {
+        if (length < Strided.ParallelThreshold || Environment.ProcessorCount == 1)
+        {
+            ScaledRange(a, aOff, b, bOff, scale, dst, dOff, 0, length);
+            return;
+        }
+        int chunks = Environment.ProcessorCount * 4, per = (length + chunks - 1) / chunks;
+        Parallel.For(0, chunks, c =>
+        {
+            int s = c * per, e = Math.Min(length, s + per);
+            if (s < e) ScaledRange(a, aOff, b, bOff, scale, dst, dOff, s, e);
+        });
+    }
+
+    private static void ScaledRange<T>(T[] a, int aOff, T[] b, int bOff, T scale, T[] dst, int dOff, int s, int e) where T : unmanaged, INumber<T>
+    {
+        for (int i = s; i < e; i += Block)
+        {
+            int n = Math.Min(Block, e - i);
+            var d = dst.AsSpan(dOff + i, n);
+            TensorPrimitives.Subtract(a.AsSpan(aOff + i, n), b.AsSpan(bOff + i, n), d);
+            TensorPrimitives.Multiply(d, scale, d);
+        }
+    }
+
     /// <summary><c>dst[r] = sum(src[r*n .. r*n+n])</c>.</summary>
     public static void SumRows<T>(ReadOnlySpan<T> src, Span<T> dst, int n) where T : unmanaged, INumber<T>
     {

@@ -20,8 +20,14 @@ public static partial class Functional
     /// Shape: input and target the same shape → a scalar, or that shape with <see cref="Reduction.None"/>.
     /// </summary>
     /// <exception cref="ShapeMismatchException">The shapes differ. PyTorch broadcasts them with a warning, which is almost always a bug such as (N, 1) against (N).</exception>
-    public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean) =>
-        Reduce((Pair(input, target, "MseLoss") - target).Square(), reduction);
+    public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
+    {
+        Pair(input, target, "MseLoss");
+        // Reduced, one primitive as PyTorch's (MseLossBackward0): no tensor of differences or squares, same bits.
+        if (reduction is Reduction.Mean or Reduction.Sum && Ops.MseLossBackward.Applies(input, target))
+            return Ops.MseLossBackward.Forward(input, target, reduction == Reduction.Mean);
+        return Reduce((input - target).Square(), reduction);
+    }
 
     /// <summary>
     /// <c>MseLoss(Linear(input, weight, bias), target, reduction)</c> computed in one pass over
