@@ -89,11 +89,7 @@ internal static class GemmRowDots
                     p6 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, (nuint)(6 * lda + q)), w, p6);
                     p7 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, (nuint)(7 * lda + q)), w, p7);
                 }
-                // hadd(hadd(p0,p1), hadd(p2,p3)) holds the four rows' sums of the low halves in its low lane and
-                // of the high halves in its high lane; adding the lanes gives rows 0-3, and likewise rows 4-7.
-                var h0123 = Avx.HorizontalAdd(Avx.HorizontalAdd(p0, p1), Avx.HorizontalAdd(p2, p3));
-                var h4567 = Avx.HorizontalAdd(Avx.HorizontalAdd(p4, p5), Avx.HorizontalAdd(p6, p7));
-                var sums = Avx.Permute2x128(h0123, h4567, 0x20) + Avx.Permute2x128(h0123, h4567, 0x31);
+                var sums = RowVectors.Sum8(p0, p1, p2, p3, p4, p5, p6, p7);
                 if (n == 1) sums.StoreUnsafe(ref c[cOff + i]);
                 else
                     for (int r = 0; r < 8; r++) c[cOff + (i + r) * n + j] = sums.GetElement(r);
@@ -120,7 +116,7 @@ internal static class GemmRowDots
         // A row repeated by an expand (stride 0) fits wherever its first row does.
         int end = lda == 0
             ? (a.Data.Length - a.Offset >= 8 ? r1 : r0)
-            : (int)LinearMse.VectorRowsEnd(a.Data.Length, a.Offset, 8, lda, r1);
+            : (int)RowVectors.VectorRowsEnd(a.Data.Length, a.Offset, 8, lda, r1);
         int i = r0;
         fixed (float* pa = a.Data)
         {
@@ -138,9 +134,7 @@ internal static class GemmRowDots
                 for (int j = 0; j < n; j++)
                 {
                     var wj = Vector256.Load(w + j * 8);
-                    var h0123 = Avx.HorizontalAdd(Avx.HorizontalAdd(x0 * wj, x1 * wj), Avx.HorizontalAdd(x2 * wj, x3 * wj));
-                    var h4567 = Avx.HorizontalAdd(Avx.HorizontalAdd(x4 * wj, x5 * wj), Avx.HorizontalAdd(x6 * wj, x7 * wj));
-                    var sums = Avx.Permute2x128(h0123, h4567, 0x20) + Avx.Permute2x128(h0123, h4567, 0x31);
+                    var sums = RowVectors.Sum8(x0 * wj, x1 * wj, x2 * wj, x3 * wj, x4 * wj, x5 * wj, x6 * wj, x7 * wj);
                     if (n == 1) sums.StoreUnsafe(ref c[cOff + i]);
                     else
                         for (int r = 0; r < 8; r++) c[cOff + (i + r) * n + j] = sums.GetElement(r);

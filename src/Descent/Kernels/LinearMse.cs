@@ -92,7 +92,7 @@ internal static class LinearMse
         // storage, NaN included) adds exactly nothing.
         var keep = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(d)).AsSingle();
         // The last row whose 8-float load stays inside X.
-        long vectorEnd = VectorRowsEnd(x.Length, xOff, 8, d, r1);
+        long vectorEnd = RowVectors.VectorRowsEnd(x.Length, xOff, 8, d, r1);
         double loss = 0;
         fixed (float* px = x)
         fixed (float* py = y)
@@ -125,12 +125,12 @@ internal static class LinearMse
                         float* yr = py + yOff + (long)i * k;
                         if (!two) ya = Vector256.Load(yr);
                         else (ya, yb) = Deinterleave(Vector256.Load(yr), Vector256.Load(yr + 8));
-                        var ea = Sum8(x0 * wa, x1 * wa, x2 * wa, x3 * wa, x4 * wa, x5 * wa, x6 * wa, x7 * wa) + (vb0 - ya);
+                        var ea = RowVectors.Sum8(x0 * wa, x1 * wa, x2 * wa, x3 * wa, x4 * wa, x5 * wa, x6 * wa, x7 * wa) + (vb0 - ya);
                         sqv = Vector256.FusedMultiplyAdd(ea, ea, sqv);
                         sv0 += ea;
                         if (grads) ga = AddRows(ga, ea, x0, x1, x2, x3, x4, x5, x6, x7);
                         if (!two) continue;
-                        var eb = Sum8(x0 * wb, x1 * wb, x2 * wb, x3 * wb, x4 * wb, x5 * wb, x6 * wb, x7 * wb) + (vb1 - yb);
+                        var eb = RowVectors.Sum8(x0 * wb, x1 * wb, x2 * wb, x3 * wb, x4 * wb, x5 * wb, x6 * wb, x7 * wb) + (vb1 - yb);
                         sqv = Vector256.FusedMultiplyAdd(eb, eb, sqv);
                         sv1 += eb;
                         if (grads) gb2 = AddRows(gb2, eb, x0, x1, x2, x3, x4, x5, x6, x7);
@@ -161,18 +161,6 @@ internal static class LinearMse
             }
         }
         return loss;
-    }
-
-    /// <summary>
-    /// The end (exclusive, at most <paramref name="r1"/>) of the rows of <paramref name="d"/> floats from
-    /// <paramref name="xOff"/> whose load of <paramref name="width"/> floats stays inside an array of
-    /// <paramref name="length"/>: row i fits when <c>xOff + i d + width &lt;= length</c>. None fit when fewer than
-    /// <paramref name="width"/> floats follow <paramref name="xOff"/>.
-    /// </summary>
-    internal static long VectorRowsEnd(long length, long xOff, int width, int d, long r1)
-    {
-        long room = length - xOff - width;
-        return room < 0 ? 0 : Math.Min(r1, room / d + 1);
     }
 
     /// <summary>
@@ -230,7 +218,7 @@ internal static class LinearMse
         var wa = Vector512.Load(lanes);
         var wb = Vector512.Load(lanes + 16);
         var keep = Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(d)).AsSingle();
-        long vectorEnd = VectorRowsEnd(x.Length, xOff, 16, d, r1);
+        long vectorEnd = RowVectors.VectorRowsEnd(x.Length, xOff, 16, d, r1);
         double loss = 0;
         fixed (float* px = x)
         fixed (float* py = y)
@@ -258,12 +246,12 @@ internal static class LinearMse
                     float* yr = py + yOff + (long)i * k;
                     if (!two) ya = Vector256.Load(yr);
                     else (ya, yb) = Deinterleave(Vector256.Load(yr), Vector256.Load(yr + 8));
-                    var ea = Sum8(Fold(x0 * wa), Fold(x1 * wa), Fold(x2 * wa), Fold(x3 * wa), Fold(x4 * wa), Fold(x5 * wa), Fold(x6 * wa), Fold(x7 * wa)) + (vb0 - ya);
+                    var ea = RowVectors.Sum8(Fold(x0 * wa), Fold(x1 * wa), Fold(x2 * wa), Fold(x3 * wa), Fold(x4 * wa), Fold(x5 * wa), Fold(x6 * wa), Fold(x7 * wa)) + (vb0 - ya);
                     sqv = Vector256.FusedMultiplyAdd(ea, ea, sqv);
                     sv0 += ea;
                     if (grads) ga = AddRows(ga, ea, x0, x1, x2, x3, x4, x5, x6, x7);
                     if (!two) continue;
-                    var eb = Sum8(Fold(x0 * wb), Fold(x1 * wb), Fold(x2 * wb), Fold(x3 * wb), Fold(x4 * wb), Fold(x5 * wb), Fold(x6 * wb), Fold(x7 * wb)) + (vb1 - yb);
+                    var eb = RowVectors.Sum8(Fold(x0 * wb), Fold(x1 * wb), Fold(x2 * wb), Fold(x3 * wb), Fold(x4 * wb), Fold(x5 * wb), Fold(x6 * wb), Fold(x7 * wb)) + (vb1 - yb);
                     sqv = Vector256.FusedMultiplyAdd(eb, eb, sqv);
                     sv1 += eb;
                     if (grads) gb2 = AddRows(gb2, eb, x0, x1, x2, x3, x4, x5, x6, x7);
@@ -311,18 +299,6 @@ internal static class LinearMse
         a = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(e5, Vector512.Create(6)), x6, a);
         b = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(e5, Vector512.Create(7)), x7, b);
         return a + b;
-    }
-
-    /// <summary>The sums of eight vectors, lane r the sum of vector r (one horizontal-add tree).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Sum8(Vector256<float> p0, Vector256<float> p1, Vector256<float> p2, Vector256<float> p3,
-        Vector256<float> p4, Vector256<float> p5, Vector256<float> p6, Vector256<float> p7)
-    {
-        // hadd(hadd(p0,p1), hadd(p2,p3)) holds the sums of the low halves of p0-p3 in its low lane and of the high
-        // halves in its high lane; the lanes of the two trees, added, give p0-p7.
-        var h0123 = Avx.HorizontalAdd(Avx.HorizontalAdd(p0, p1), Avx.HorizontalAdd(p2, p3));
-        var h4567 = Avx.HorizontalAdd(Avx.HorizontalAdd(p4, p5), Avx.HorizontalAdd(p6, p7));
-        return Avx.Permute2x128(h0123, h4567, 0x20) + Avx.Permute2x128(h0123, h4567, 0x31);
     }
 
     /// <summary><c>acc + Σ_r e[r] x_r</c> over eight rows.</summary>

@@ -18,7 +18,7 @@ public class LinearMseKernelTests
                         {
                             long expected = 0;
                             while (expected < r1 && xOff + expected * d + width <= length) expected++;
-                            Assert.Equal(expected, LinearMse.VectorRowsEnd(length, xOff, width, d, r1));
+                            Assert.Equal(expected, RowVectors.VectorRowsEnd(length, xOff, width, d, r1));
                         }
     }
 

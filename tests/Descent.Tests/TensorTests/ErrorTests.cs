@@ -1,5 +1,5 @@
-using Descent.Ops;
 using CsCheck;
+using Descent.Ops;
 using Xunit;
 
 namespace Descent.Tests.TensorTests;
