@@ -49,7 +49,9 @@ internal static class GemmRowDots
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(MatrixRef<float> a, float[] bt, int bOff, int bStep, float[] c, int cOff, int r0, int r1, int k, int n)
     {
-        if (Avx.IsSupported && k % 8 == 0)
+        if (Avx.IsSupported && Vector512.IsHardwareAccelerated && k % 16 == 0)
+            r0 = EightWholeRows(a, bt, bOff, bStep, c, cOff, r0, r1, k, n);
+        else if (Avx.IsSupported && k % 8 == 0)
             r0 = EightRows(a, bt, bOff, bStep, c, cOff, r0, r1, k, n);
         else if (Avx.IsSupported && k < 8)
             r0 = ShortRows(a, bt, bOff, bStep, c, cOff, r0, r1, k, n);
@@ -59,6 +61,46 @@ internal static class GemmRowDots
             for (int j = 0; j < n; j++)
                 c[cOff + i * n + j] = Dot(ref ai, ref bt[bOff + j * bStep], k);
         }
+    }
+
+    /// <summary>
+    /// Eight rows at a time with 512-bit vectors, each row's dot product taken whole before the next row's, so A is
+    /// read in address order (the column-by-column order of <see cref="EightRows"/> jumps between eight rows, which
+    /// the hardware prefetcher follows less well: 10^6 x 64 @ 64 x 1 took 12-13 ms that way, 9-10 ms this way, and
+    /// 15.9 against 9.8 ms at 256 columns); the eight folded sums go through one horizontal-add tree.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int EightWholeRows(MatrixRef<float> a, float[] bt, int bOff, int bStep, float[] c, int cOff, int r0, int r1, int k, int n)
+    {
+        int i = r0;
+        int lda = a.RowStride;
+        for (; i + 8 <= r1; i += 8)
+        {
+            ref float a0 = ref a.Data[a.Offset + i * lda];
+            for (int j = 0; j < n; j++)
+            {
+                ref float bj = ref bt[bOff + j * bStep];
+                var sums = RowVectors.Sum8(
+                    RowDot(ref a0, ref bj, k), RowDot(ref Unsafe.Add(ref a0, lda), ref bj, k),
+                    RowDot(ref Unsafe.Add(ref a0, 2 * lda), ref bj, k), RowDot(ref Unsafe.Add(ref a0, 3 * lda), ref bj, k),
+                    RowDot(ref Unsafe.Add(ref a0, 4 * lda), ref bj, k), RowDot(ref Unsafe.Add(ref a0, 5 * lda), ref bj, k),
+                    RowDot(ref Unsafe.Add(ref a0, 6 * lda), ref bj, k), RowDot(ref Unsafe.Add(ref a0, 7 * lda), ref bj, k));
+                if (n == 1) sums.StoreUnsafe(ref c[cOff + i]);
+                else
+                    for (int r = 0; r < 8; r++) c[cOff + (i + r) * n + j] = sums.GetElement(r);
+            }
+        }
+        return i;
+    }
+
+    /// <summary>One row's products with one column of B, summed in 512-bit lanes and folded to 256 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> RowDot(ref float row, ref float column, int k)
+    {
+        var acc = Vector512<float>.Zero;
+        for (int q = 0; q < k; q += 16)
+            acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, (nuint)q), Vector512.LoadUnsafe(ref column, (nuint)q), acc);
+        return acc.GetLower() + acc.GetUpper();
     }
 
     /// <summary>
