@@ -127,7 +127,10 @@ public sealed partial class Tensor
     /// <summary>Elementwise NOT of a bool tensor.</summary>
     public Tensor LogicalNot() => Compare.Not(this);
 
-    /// <summary>Elementwise <c>condition ? a : b</c>, broadcasting all three (PyTorch's <c>where</c>).</summary>
+    /// <summary>
+    /// Elementwise <c>condition ? a : b</c>, broadcasting all three (PyTorch's <c>where</c>): the branches promote as
+    /// arithmetic does, except that two bool branches give bools.
+    /// </summary>
     public static Tensor Where(Tensor condition, Tensor a, Tensor b) => WhereBackward.Forward(condition, a, b);
 
     /// <summary>Elementwise <c>condition ? a : b</c> with a number for <paramref name="b"/>.</summary>

@@ -12,7 +12,14 @@ internal sealed class WhereBackward : Node
     {
         if (cond.DType != DType.Bool)
             throw new DTypeMismatchException($"Where: the condition must be a bool tensor, got {cond.DType.Name()}; compare with Gt, Eq, ... to make one");
-        (a, b) = Elementwise.Prepare(a, b, "Where");
+        if (a.DType == DType.Bool && b.DType == DType.Bool)
+        {
+            // Two bool branches give a bool result, as in PyTorch (the arithmetic promotion would make int64).
+            var both = Shapes.Broadcast(a.Shape, b.Shape, "Where");
+            a = a.Expand(both);
+            b = b.Expand(both);
+        }
+        else (a, b) = Elementwise.Prepare(a, b, "Where");
         var shape = Shapes.Broadcast(cond.Shape, a.Shape, "Where");
         if (!a.ShapeArray.AsSpan().SequenceEqual(shape))
         {
@@ -33,6 +40,7 @@ internal sealed class WhereBackward : Node
         {
             case DType.Float32: Choose(m, ac.Span<float>(), bc.Span<float>(), r.Span<float>()); break;
             case DType.Float64: Choose(m, ac.Span<double>(), bc.Span<double>(), r.Span<double>()); break;
+            case DType.Bool: Choose(m, ac.Span<bool>(), bc.Span<bool>(), r.Span<bool>()); break;
             default: Choose(m, ac.Span<long>(), bc.Span<long>(), r.Span<long>()); break;
         }
         if (!GradMode.Records(a, b)) return r;

@@ -28,6 +28,24 @@ public class WhereScalarTests
     }
 
     [Fact]
+    public void TwoBoolBranchesGiveBoolsAsInPyTorch()
+    {
+        var c = Tensor.From(new[] { true, false, true });
+        var r = Tensor.Where(c, Tensor.From(new[] { true, true, false }), Tensor.From(new[] { false, true, true }));
+        Assert.Equal(DType.Bool, r.DType);
+        Assert.Equal([true, true, false], r.ToArray<bool>());
+        // Broadcast branches: PyTorch gives [[T, T, T], [F, T, F]].
+        var wide = Tensor.Where(c, Tensor.From(new[,] { { true }, { false } }), Tensor.From(new[] { false, true, true }));
+        Assert.Equal(DType.Bool, wide.DType);
+        Assert.Equal([2, 3], wide.Shape.ToArray());
+        Assert.Equal([true, true, true, false, true, false], wide.ToArray<bool>());
+        // A bool branch against an int64 one promotes as arithmetic does: PyTorch gives [1, 3, 0].
+        var mixed = Tensor.Where(c, Tensor.From(new[] { true, true, false }), Tensor.From(new long[] { 2, 3, 4 }));
+        Assert.Equal(DType.Int64, mixed.DType);
+        Assert.Equal([1L, 3, 0], mixed.ToArray<long>());
+    }
+
+    [Fact]
     public void ANonBoolConditionIsRefused()
     {
         var e = Assert.Throws<DTypeMismatchException>(() => Tensor.Where(Tensor.Ones(2), 1.0, 0.0));
