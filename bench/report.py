@@ -280,8 +280,9 @@ def main(path, machine):
          "W4 batch 4096: PyTorch's hand-made slices are views of contiguous rows, while a shuffled DataLoader draws "
          "a permutation of 10^6 rows each epoch and copies every batch, 64 MB of rows per epoch with a cache miss "
          "per row, on top of a training step that on views alone is faster than PyTorch's. The permutation's swaps "
-         "are prefetched, its array reused, and the rows copied by two threads (docs/notes/memory.md); gathering the "
-         "next batch on another thread during the step was tried and cost more in hand-offs than it saved."),
+         "are prefetched and its int array reused, and the rows are prefetched into L2 32 rows ahead and copied by "
+         "two threads (docs/notes/memory.md); gathering the next batch on another thread during the step was tried "
+         "and cost more in hand-offs than it saved."),
         ("W5", "W5: the ratio moves with the machine's load from run to run."),
         ("W6", "W6: on one core the packed kernel equals OpenBLAS (about 99 against 100 GFLOP per CPU-second at "
          "n=1024, docs/notes/gemm.md); with two threads it loses the few percent left in the hand-offs between threads, and "
