@@ -55,6 +55,25 @@ public class MseLossPrimitiveTests
     }
 
     [Fact]
+    public void EveryLengthUpTo256()
+    {
+        var g = new Generator(256);
+        for (int n = 0; n <= 256; n++)
+        {
+            var x = Tensor.RandN([n], generator: g);
+            var y = Tensor.RandN([n], generator: g);
+            var (x1, x2) = (Leaf(x, true), Leaf(x, true));
+            var fused = F.MseLoss(x1, y);
+            var composed = Composed(x2, y, Reduction.Mean);
+            Assert.Equal(composed.Item<float>(), fused.Item<float>());
+            if (n == 0) continue;
+            fused.Backward();
+            composed.Backward();
+            Assert.Equal(x2.Grad!.ToArray<float>(), x1.Grad!.ToArray<float>());
+        }
+    }
+
+    [Fact]
     public void StridedOperandsAndOneSideNeedingGrad()
     {
         var g = new Generator(3);
