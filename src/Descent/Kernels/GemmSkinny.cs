@@ -151,16 +151,18 @@ internal static class GemmRowDots
     {
         int lda = a.RowStride;
         var keep = Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(k)).AsSingle();
-        // B's columns padded to eight lanes with zeros: a whole-vector load of each stays inside this buffer.
-        var w = stackalloc float[MaxN * 8];
+        // B's columns padded to eight lanes with zeros: a whole-vector load of each stays inside this buffer. The
+        // fused loss asks for as many columns as a layer has outputs, which may be more than MaxN.
+        Span<float> padded = n <= MaxN ? stackalloc float[MaxN * 8] : new float[n * 8];
         for (int j = 0; j < n; j++)
-            for (int p = 0; p < 8; p++) w[j * 8 + p] = p < k ? bt[bOff + j * bStep + p] : 0f;
+            for (int p = 0; p < 8; p++) padded[j * 8 + p] = p < k ? bt[bOff + j * bStep + p] : 0f;
         // A row repeated by an expand (stride 0) fits wherever its first row does.
         int end = lda == 0
             ? (a.Data.Length - a.Offset >= 8 ? r1 : r0)
             : (int)RowVectors.VectorRowsEnd(a.Data.Length, a.Offset, 8, lda, r1);
         int i = r0;
         fixed (float* pa = a.Data)
+        fixed (float* w = padded)
         {
             for (; i + 8 <= end; i += 8)
             {

@@ -136,6 +136,16 @@ public class MatMulKernelTests
                                 for (int j = 0; j < n; j++)
                                     AssertEntry(av, bv, k, i, j, c[i * n + j], $"{m}x{k} @ {k}x{n}, offset {off}, {slack} floats after");
                         }
+        // More columns of B than the strategy picker ever sends (the fused loss asks for one per output).
+        foreach (int n in new[] { 17, 40 })
+        {
+            var a = Make(rng, 33, 3, 'r', out var av);
+            var b = Make(rng, 3, n, 'r', out var bv);
+            var c = new float[33 * n];
+            MatMulKernel.RunFloat(a, b, c, 0, 33, 3, n, Strategy.RowDots);
+            for (int i = 0; i < 33; i++)
+                for (int j = 0; j < n; j++) AssertEntry(av, bv, 3, i, j, c[i * n + j], $"33x3 @ 3x{n}");
+        }
         // One row of three values seen as 20 rows.
         var row = new float[] { 0.5f, -2f, 3f, float.NaN, float.NaN, float.NaN, float.NaN, float.NaN, float.NaN };
         var w = Make(rng, 3, 2, 'r', out var wv);

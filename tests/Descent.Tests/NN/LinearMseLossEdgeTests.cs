@@ -5,7 +5,7 @@ namespace Descent.Tests.NN;
 
 /// <summary>
 /// <see cref="Functional.LinearMseLoss"/> against <c>MseLoss(Linear(x, w, b), y)</c> on inputs the main tests do not
-/// cover: a weight that is a view with a storage offset, and empty dims.
+/// cover: a weight that is a view with a storage offset, few features with many outputs, and empty dims.
 /// </summary>
 public class LinearMseLossEdgeTests
 {
@@ -20,6 +20,23 @@ public class LinearMseLossEdgeTests
         double expected = Functional.MseLoss(Functional.Linear(x, w), y).Item();
         double actual = Functional.LinearMseLoss(x, w, null, y).Item();
         Assert.Equal(expected, actual, 1e-5);
+    }
+
+    [Theory]
+    [InlineData(3, 17)]
+    [InlineData(3, 40)]
+    [InlineData(7, 64)]
+    public void FewFeaturesManyOutputs_MatchesComposition(int features, int outputs)
+    {
+        // The block path's row dots get one column per output, more than the MatMul picker ever sends them.
+        var g = new Generator(5);
+        var x = Tensor.RandN([64, features], generator: g);
+        var w = Tensor.RandN([outputs, features], generator: g);
+        var b = Tensor.RandN([outputs], generator: g);
+        var y = Tensor.RandN([64, outputs], generator: g);
+        double expected = Functional.MseLoss(Functional.Linear(x, w, b), y).Item();
+        double actual = Functional.LinearMseLoss(x, w, b, y).Item();
+        Assert.Equal(expected, actual, 1e-4);
     }
 
     [Fact]
