@@ -41,7 +41,13 @@ public sealed partial class Tensor
     /// Elementwise power by a whole number (PyTorch's <c>pow</c>): integer tensors stay int64 and wrap on overflow,
     /// as in PyTorch, and refuse a negative exponent; float tensors as <see cref="Pow(double)"/>.
     /// </summary>
-    public Tensor Pow(long exponent) => PowBackward.Forward(this, ScalarFor(exponent));
+    public Tensor Pow(long exponent)
+    {
+        // PyTorch refuses a negative number as the exponent of an integer tensor; a tensor of exponents is let through.
+        if (exponent < 0 && !DType.IsFloatingPoint())
+            throw new ArgumentOutOfRangeException(nameof(exponent), $"Pow: integers to negative integer powers are not allowed, as in PyTorch; raise a float tensor instead: x.To(DType.Float32).Pow({exponent})");
+        return PowBackward.Forward(this, ScalarFor(exponent));
+    }
 
     /// <summary>Elementwise square, <c>x * x</c> (PyTorch's <c>square</c>).</summary>
     public Tensor Square() => MulBackward.Forward(this, this);

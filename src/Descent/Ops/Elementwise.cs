@@ -150,8 +150,6 @@ internal sealed class PowBackward : Node
     {
         // Integers (and bools) raised to integers stay int64, as in PyTorch; a number with a fraction makes floats.
         bool integers = !Elementwise.ResultType(a, b).IsFloatingPoint();
-        if (integers && b.Dim == 0 && b.Item<long>() < 0)
-            throw new ArgumentOutOfRangeException(nameof(b), $"Pow: integers to negative integer powers are not allowed, as in PyTorch; raise a float tensor instead: x.To(DType.Float32).Pow({b.Item<long>()})");
         (a, b) = Elementwise.Prepare(a, b, "Pow", floatOnly: !integers, scalars: true);
         var r = Elementwise.Binary<PowOp>(a, b);
         if (!GradMode.Records(a, b)) return r;

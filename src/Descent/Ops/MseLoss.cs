@@ -8,7 +8,9 @@ namespace Descent.Ops;
 /// Mean squared error reduced to one number, as one primitive (PyTorch's <c>mse_loss</c>, whose node is
 /// <c>MseLossBackward0</c>): the forward sums the squared differences block by block with no tensor of differences
 /// or of squares, and the backward is one pass, <c>2 (input - target) g / n</c> for the mean. Both give the bits of
-/// the composition <c>((input - target).Square()).Mean()</c> and its backward.
+/// the composition <c>((input - target).Square()).Mean()</c> and its backward, which doubles the scale before the
+/// product (<c>d * 2g</c>). One exception: for a one-element input the composition takes <c>(d * g) * 2</c>, which
+/// differs only when <c>d * g</c> is subnormal.
 /// </summary>
 internal sealed class MseLossBackward(bool mean) : Node
 {
