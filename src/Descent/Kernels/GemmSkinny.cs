@@ -38,7 +38,9 @@ internal static class GemmRowDots
             Rows(a, bt, bOff, bStep, c, cOff, 0, m, k, n);
             return;
         }
-        int chunks = threads * 4, per = (m + chunks - 1) / chunks;
+        // Chunks of whole groups of eight rows: each row is then summed the same way, in the same group, on any
+        // number of threads.
+        int chunks = threads * 4, per = ((m + chunks - 1) / chunks + 7) & ~7;
         Parallel.For(0, chunks, t =>
         {
             int r0 = t * per, r1 = Math.Min(m, r0 + per);

@@ -158,6 +158,27 @@ public class MatMulKernelTests
             for (int j = 0; j < 2; j++) AssertEntry(rowValues, wv, 3, i, j, r[i * 2 + j], "expanded row");
     }
 
+    [Fact]
+    public void RowDotsGiveTheSameBitsOnAnyNumberOfThreads()
+    {
+        var rng = new Random(8);
+        foreach (int m in new[] { 37, 301, 1003 })
+            foreach (int k in new[] { 3, 5, 16, 24, 64 })
+                foreach (int n in new[] { 1, 3 })
+                {
+                    var a = Make(rng, m, k, 'r', out _);
+                    var b = Make(rng, k, n, 'c', out _);
+                    var one = new float[m * n];
+                    GemmRowDots.Run(a, b, one, 0, m, k, n, threads: 1);
+                    foreach (int threads in new[] { 2, 3, 5 })
+                    {
+                        var many = new float[m * n];
+                        GemmRowDots.Run(a, b, many, 0, m, k, n, threads);
+                        Assert.Equal(one, many);
+                    }
+                }
+    }
+
     [Theory]
     [InlineData(1, 1, 1)]
     [InlineData(2, 3, 5)]
