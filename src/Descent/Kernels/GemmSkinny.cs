@@ -87,12 +87,19 @@ internal static class GemmRowDots
                     RowDot(ref Unsafe.Add(ref a0, 2 * lda), ref bj, k), RowDot(ref Unsafe.Add(ref a0, 3 * lda), ref bj, k),
                     RowDot(ref Unsafe.Add(ref a0, 4 * lda), ref bj, k), RowDot(ref Unsafe.Add(ref a0, 5 * lda), ref bj, k),
                     RowDot(ref Unsafe.Add(ref a0, 6 * lda), ref bj, k), RowDot(ref Unsafe.Add(ref a0, 7 * lda), ref bj, k));
-                if (n == 1) sums.StoreUnsafe(ref c[cOff + i]);
-                else
-                    for (int r = 0; r < 8; r++) c[cOff + (i + r) * n + j] = sums.GetElement(r);
+                Store(sums, c, cOff, i, n, j);
             }
         }
         return i;
+    }
+
+    /// <summary>Eight rows' results for column <paramref name="j"/> of C, rows <paramref name="i"/> to i + 7.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector256<float> sums, float[] c, int cOff, int i, int n, int j)
+    {
+        if (n == 1) sums.StoreUnsafe(ref c[cOff + i]);
+        else
+            for (int r = 0; r < 8; r++) c[cOff + (i + r) * n + j] = sums.GetElement(r);
     }
 
     /// <summary>One row's products with one column of B, summed in 512-bit lanes and folded to 256 bits.</summary>
@@ -134,9 +141,7 @@ internal static class GemmRowDots
                     p7 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, (nuint)(7 * lda + q)), w, p7);
                 }
                 var sums = RowVectors.Sum8(p0, p1, p2, p3, p4, p5, p6, p7);
-                if (n == 1) sums.StoreUnsafe(ref c[cOff + i]);
-                else
-                    for (int r = 0; r < 8; r++) c[cOff + (i + r) * n + j] = sums.GetElement(r);
+                Store(sums, c, cOff, i, n, j);
             }
         }
         return i;
@@ -181,9 +186,7 @@ internal static class GemmRowDots
                 {
                     var wj = Vector256.Load(w + j * 8);
                     var sums = RowVectors.Sum8(x0 * wj, x1 * wj, x2 * wj, x3 * wj, x4 * wj, x5 * wj, x6 * wj, x7 * wj);
-                    if (n == 1) sums.StoreUnsafe(ref c[cOff + i]);
-                    else
-                        for (int r = 0; r < 8; r++) c[cOff + (i + r) * n + j] = sums.GetElement(r);
+                    Store(sums, c, cOff, i, n, j);
                 }
             }
         }
