@@ -124,6 +124,8 @@ public sealed partial class Tensor
     /// <summary>Throws for in-place changes autograd cannot allow; returns true when the op must be recorded.</summary>
     private bool CheckInPlace(string op, Tensor? other)
     {
+        if (_sharedWith is not null)
+            throw new InvalidOperationException($"{op}: this tensor (shape {Shapes.Format(Shape)}) is a view of {_sharedWith}, so changing it in place would change the data itself, for every later epoch; Clone() it first (PyTorch's DataLoader hands out copies)");
         for (int i = 0; i < Dim; i++)
             if (StridesArray[i] == 0 && ShapeArray[i] > 1)
                 throw new InvalidOperationException($"{op}: more than one element of this tensor (shape {Shapes.Format(Shape)}, strides {Shapes.Format(Strides)}) refers to the same memory, as after Expand; Clone() it before changing it in place");

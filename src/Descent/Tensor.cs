@@ -32,6 +32,12 @@ public sealed partial class Tensor
     internal bool FreshGrad;
     private Node? _baseGradFn;
 
+    /// <summary>
+    /// Set on a DataLoader's batch that is a view of its dataset (and on views of that batch): what an in-place change
+    /// would alter, for the error that refuses it.
+    /// </summary>
+    private string? _sharedWith;
+
     internal Tensor(Storage storage, int[] shape, int[] strides, int offset)
     {
         Storage = storage;
@@ -158,6 +164,17 @@ public sealed partial class Tensor
     {
         _base = source._base ?? source;
         _baseGradFn = _base._gradFn;
+        _sharedWith = source._sharedWith;
+        return this;
+    }
+
+    /// <summary>
+    /// Marks this view as shared with data that outlives it (a DataLoader's dataset, described by
+    /// <paramref name="what"/>), so in-place changes to it, or to views of it, are refused.
+    /// </summary>
+    internal Tensor SharedWith(string what)
+    {
+        _sharedWith = what;
         return this;
     }
 
@@ -180,7 +197,7 @@ public sealed partial class Tensor
     internal Node? GradEdge => !_requiresGrad ? null : _gradFn ?? (_accumulator ??= new AccumulateGrad(this));
 
     /// <summary>A tensor sharing this one's data but cut from the graph (PyTorch's <c>detach()</c>).</summary>
-    public Tensor Detach() => new(Storage, ShapeArray, StridesArray, Offset);
+    public Tensor Detach() => new Tensor(Storage, ShapeArray, StridesArray, Offset) { _sharedWith = _sharedWith };
 
     /// <summary>The elements as a span when this tensor is contiguous; internal because views make it unsafe.</summary>
     /// <remarks>An empty view may sit at an offset past the end of its storage (<c>Zeros(0, 2).Select(1, 1)</c>), as in PyTorch.</remarks>

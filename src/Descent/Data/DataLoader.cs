@@ -11,7 +11,9 @@ namespace Descent.Data;
 /// <remarks>
 /// For a <see cref="TensorDataset"/>, and any <see cref="Subset{T}"/> of one, a batch is cut from the whole
 /// tensors at once: in order without shuffling, a batch is a view (<see cref="Tensor.Narrow"/>) that shares the
-/// dataset's storage; otherwise one <see cref="Tensor.IndexSelect"/> per tensor gathers the batch's rows. Other
+/// dataset's storage, and in-place changes to it are refused, since they would change the dataset (PyTorch's
+/// DataLoader hands out copies; <see cref="Tensor.Clone"/> one to change it); otherwise one
+/// <see cref="Tensor.IndexSelect"/> per tensor gathers the batch's rows. Other
 /// datasets are read sample by sample and stacked, as PyTorch's default collate does.
 /// With <c>shuffle</c>, every enumeration draws a new permutation from the generator, so epochs differ from each
 /// other and a seeded generator repeats the same sequence of epochs.
@@ -99,10 +101,13 @@ public sealed class DataLoader : IEnumerable<Tensor[]>
         }
     }
 
+    private const string SharedDataset = "a DataLoader's dataset (a batch taken in order, without shuffling)";
+
     private static Tensor[] Slice(TensorDataset data, int start, int length)
     {
         var batch = new Tensor[data.Tensors.Count];
-        for (int i = 0; i < batch.Length; i++) batch[i] = data.Tensors[i].Narrow(0, start, length);
+        for (int i = 0; i < batch.Length; i++)
+            batch[i] = data.Tensors[i].Narrow(0, start, length).SharedWith(SharedDataset);
         return batch;
     }
 

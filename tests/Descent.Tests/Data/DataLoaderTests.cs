@@ -69,6 +69,34 @@ public class DataLoaderTests
     }
 
     [Fact]
+    public void InOrderBatchesRefuseInPlaceChangesThatWouldChangeTheData()
+    {
+        var x = Tensor.Arange(0, 12, dtype: DType.Float32).Reshape(6, 2);
+        var y = Tensor.Arange(0, 6, dtype: DType.Float32);
+        var loader = new DataLoader(new TensorDataset(x, y), batchSize: 3);
+        var batch = loader.First();
+        var e = Assert.Throws<InvalidOperationException>(() => batch[0].MulInPlace(2));
+        Assert.Contains("DataLoader's dataset", e.Message);
+        Assert.Contains("Clone()", e.Message);
+        // Views of the batch, and the batch detached, share the data too.
+        Assert.Throws<InvalidOperationException>(() => batch[0].Narrow(0, 1, 1).ZeroInPlace());
+        Assert.Throws<InvalidOperationException>(() => batch[0].Reshape(6).AddInPlace(1));
+        Assert.Throws<InvalidOperationException>(() => batch[0].T.FillInPlace(1));
+        Assert.Throws<InvalidOperationException>(() => batch[1].Detach().SubInPlace(1));
+        Assert.Throws<InvalidOperationException>(() => batch[1].CopyInPlace(Tensor.Zeros(3)));
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => (float)i), x.ToArray<float>());
+        // A clone is the caller's own; the dataset itself stays changeable.
+        var mine = batch[0].Clone().MulInPlace(2);
+        Assert.Equal([0f, 2, 4, 6, 8, 10], mine.ToArray<float>());
+        x.AddInPlace(1);
+        Assert.Equal(1f, x.ToArray<float>()[0]);
+        // Shuffled batches are copies already.
+        var shuffled = new DataLoader(new TensorDataset(x, y), batchSize: 3, shuffle: true, generator: new Generator(1)).First();
+        shuffled[0].MulInPlace(0);
+        Assert.Equal(1f, x.ToArray<float>()[0]);
+    }
+
+    [Fact]
     public void TheLastBatchIsShortUnlessDropped()
     {
         var data = Rows(15);
