@@ -11,85 +11,92 @@ internal static class Reduce
 {
     private const int Block = 4096;
 
-    public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, INumber<T>
-    {
-        if (typeof(T) == typeof(long)) return TensorPrimitives.Sum(x);
-        if (x.Length <= Block) return TensorPrimitives.Sum(x);
-        double acc = 0;
-        for (int i = 0; i < x.Length; i += Block)
-            acc += double.CreateTruncating(TensorPrimitives.Sum(x.Slice(i, Math.Min(Block, x.Length - i))));
-        return T.CreateTruncating(acc);
-    }
+    public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, INumber<T> =>
+        typeof(T) == typeof(long) ? TensorPrimitives.Sum(x) : Blocked<T, Values<T>>(new(x), x.Length);
 
     /// <summary>Sum of all elements of a large contiguous span, in parallel blocks.</summary>
     public static T SumParallel<T>(T[] data, int offset, int length) where T : unmanaged, INumber<T>
     {
         if (length == 0) return T.Zero; // an empty view's offset may lie past the end of its storage
         if (length < Strided.ParallelThreshold) return Sum<T>(data.AsSpan(offset, length));
-        int chunks = Environment.ProcessorCount * 4, per = (length + chunks - 1) / chunks;
-        if (typeof(T) == typeof(long))
-        {
-            // Integer sums stay exact (wrapping on overflow, as PyTorch's do): no partial sum goes through double.
-            var exact = new T[chunks];
-            Parallel.For(0, chunks, c =>
-            {
-                int s = c * per, n = Math.Min(per, length - s);
-                if (n > 0) exact[c] = Sum<T>(data.AsSpan(offset + s, n));
-            });
-            return TensorPrimitives.Sum<T>(exact);
-        }
-        var partial = new double[chunks];
-        Parallel.For(0, chunks, c =>
-        {
-            int s = c * per, n = Math.Min(per, length - s);
-            if (n > 0) partial[c] = double.CreateTruncating(Sum<T>(data.AsSpan(offset + s, n)));
-        });
-        double acc = 0;
-        foreach (var p in partial) acc += p;
-        return T.CreateTruncating(acc);
+        return Chunked<T>(length, (s, n) => Sum<T>(data.AsSpan(offset + s, n)));
     }
 
     /// <summary>
-    /// <c>Σ (a - b)²</c> over two contiguous runs, with the very blocks, chunks and order of <see cref="SumParallel{T}"/>
-    /// over a tensor of the squared differences, so it gives that sum's bits without the tensor: each block's
-    /// differences go through a buffer on the stack.
+    /// <c>Σ (a - b)²</c> over two contiguous runs, in the blocks and chunks of <see cref="SumParallel{T}"/> over a
+    /// tensor of the squared differences, so it gives that sum's bits without the tensor: each block's differences
+    /// go through a buffer on the stack.
     /// </summary>
     public static T SquaredDifferenceSum<T>(T[] a, int aOff, T[] b, int bOff, int length) where T : unmanaged, INumber<T>
     {
         if (length == 0) return T.Zero;
         if (length < Strided.ParallelThreshold) return SquaredDifferences(a.AsSpan(aOff, length), b.AsSpan(bOff, length));
+        return Chunked<T>(length, (s, n) => SquaredDifferences(a.AsSpan(aOff + s, n), b.AsSpan(bOff + s, n)));
+    }
+
+    private static T SquaredDifferences<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, INumber<T>
+    {
+        Span<T> buffer = stackalloc T[Block];
+        return Blocked<T, SquaredDifferenceBlocks<T>>(new(a, b, buffer), a.Length);
+    }
+
+    /// <summary>What a blocked sum adds up: the sum, in the element type, of the block at start.</summary>
+    private interface IBlocks<T>
+    {
+        T Sum(int start, int length);
+    }
+
+    private readonly ref struct Values<T>(ReadOnlySpan<T> x) : IBlocks<T> where T : unmanaged, INumber<T>
+    {
+        private readonly ReadOnlySpan<T> _x = x;
+
+        public T Sum(int start, int length) => TensorPrimitives.Sum(_x.Slice(start, length));
+    }
+
+    /// <summary>A block's <c>(a - b)²</c>, formed in a buffer of at least <see cref="Block"/> elements, then summed.</summary>
+    private readonly ref struct SquaredDifferenceBlocks<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> buffer) : IBlocks<T>
+        where T : unmanaged, INumber<T>
+    {
+        private readonly ReadOnlySpan<T> _a = a, _b = b;
+        private readonly Span<T> _buffer = buffer;
+
+        public T Sum(int start, int length)
+        {
+            var d = _buffer[..length];
+            TensorPrimitives.Subtract(_a.Slice(start, length), _b.Slice(start, length), d);
+            TensorPrimitives.Multiply(d, d, d);
+            return TensorPrimitives.Sum<T>(d);
+        }
+    }
+
+    /// <summary>Up to one block summed in the element type; longer runs block by block, the blocks' sums added in double.</summary>
+    private static T Blocked<T, TBlocks>(TBlocks blocks, int length)
+        where T : unmanaged, INumber<T> where TBlocks : IBlocks<T>, allows ref struct
+    {
+        if (length <= Block) return blocks.Sum(0, length);
+        double acc = 0;
+        for (int i = 0; i < length; i += Block)
+            acc += double.CreateTruncating(blocks.Sum(i, Math.Min(Block, length - i)));
+        return T.CreateTruncating(acc);
+    }
+
+    /// <summary>
+    /// A long run cut into a fixed number of chunks per core, summed by <paramref name="chunk"/> on the threads; the
+    /// chunks' sums are added in order, in double, or exactly for int64 (wrapping on overflow, as PyTorch's do).
+    /// </summary>
+    private static T Chunked<T>(int length, Func<int, int, T> chunk) where T : unmanaged, INumber<T>
+    {
         int chunks = Environment.ProcessorCount * 4, per = (length + chunks - 1) / chunks;
-        var partial = new double[chunks];
+        var partial = new T[chunks];
         Parallel.For(0, chunks, c =>
         {
             int s = c * per, n = Math.Min(per, length - s);
-            if (n > 0) partial[c] = double.CreateTruncating(SquaredDifferences(a.AsSpan(aOff + s, n), b.AsSpan(bOff + s, n)));
+            if (n > 0) partial[c] = chunk(s, n);
         });
+        if (typeof(T) == typeof(long)) return TensorPrimitives.Sum<T>(partial);
         double acc = 0;
-        foreach (var p in partial) acc += p;
+        foreach (var p in partial) acc += double.CreateTruncating(p);
         return T.CreateTruncating(acc);
-    }
-
-    /// <summary><see cref="Sum{T}"/> of <c>(a - b)²</c>.</summary>
-    private static T SquaredDifferences<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, INumber<T>
-    {
-        Span<T> d = stackalloc T[Block];
-        if (a.Length <= Block) return SquaredBlock(a, b, d);
-        double acc = 0;
-        for (int i = 0; i < a.Length; i += Block)
-        {
-            int n = Math.Min(Block, a.Length - i);
-            acc += double.CreateTruncating(SquaredBlock(a.Slice(i, n), b.Slice(i, n), d));
-        }
-        return T.CreateTruncating(acc);
-    }
-
-    private static T SquaredBlock<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> buffer) where T : unmanaged, INumber<T>
-    {
-        var d = buffer[..a.Length];
-        TensorPrimitives.Subtract(a, b, d);
-        TensorPrimitives.Multiply(d, d, d);
-        return TensorPrimitives.Sum<T>(d);
     }
 
     /// <summary>
