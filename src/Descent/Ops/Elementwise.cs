@@ -9,10 +9,11 @@ namespace Descent.Ops;
 /// </summary>
 internal static class Elementwise
 {
-    public static (Tensor A, Tensor B) Prepare(Tensor a, Tensor b, string op, bool floatOnly = false, bool scalars = false)
+    public static (Tensor A, Tensor B) Prepare(Tensor a, Tensor b, string op, bool floatOnly = false, bool scalars = false, bool keepBool = false)
     {
         var dtype = ResultType(a, b);
-        if (dtype == DType.Bool || (floatOnly && !dtype.IsFloatingPoint())) dtype = floatOnly ? DType.Float32 : DType.Int64;
+        // Arithmetic on bools counts in int64; a selection between bools (keepBool) stays bool.
+        if ((dtype == DType.Bool && !keepBool) || (floatOnly && !dtype.IsFloatingPoint())) dtype = floatOnly ? DType.Float32 : DType.Int64;
         if (a.DType != dtype) a = a.To(dtype);
         if (b.DType != dtype) b = b.To(dtype);
         if (!a.SameShape(b))

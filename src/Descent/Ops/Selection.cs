@@ -12,14 +12,8 @@ internal sealed class WhereBackward : Node
     {
         if (cond.DType != DType.Bool)
             throw new DTypeMismatchException($"Where: the condition must be a bool tensor, got {cond.DType.Name()}; compare with Gt, Eq, ... to make one");
-        if (a.DType == DType.Bool && b.DType == DType.Bool)
-        {
-            // Two bool branches give a bool result, as in PyTorch (the arithmetic promotion would make int64).
-            var both = Shapes.Broadcast(a.Shape, b.Shape, "Where");
-            a = a.Expand(both);
-            b = b.Expand(both);
-        }
-        else (a, b) = Elementwise.Prepare(a, b, "Where");
+        // Two bool branches give a bool result, as in PyTorch.
+        (a, b) = Elementwise.Prepare(a, b, "Where", keepBool: true);
         var shape = Shapes.Broadcast(cond.Shape, a.Shape, "Where");
         if (!a.ShapeArray.AsSpan().SequenceEqual(shape))
         {
