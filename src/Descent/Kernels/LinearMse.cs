@@ -59,7 +59,7 @@ internal static class LinearMse
         {
             if (d > SmallD && d <= 16 && Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx2.IsSupported)
                 return MidRows(x, xOff, d, w, wOff, b, y, yOff, k, r0, r1, gw, gb);
-            if (d <= SmallD && Vector256.IsHardwareAccelerated) return SmallRows(x, xOff, d, w, wOff, b, y, yOff, k, r0, r1, gw, gb);
+            if (d <= SmallD && Vector256.IsHardwareAccelerated && Avx2.IsSupported) return SmallRows(x, xOff, d, w, wOff, b, y, yOff, k, r0, r1, gw, gb);
             if (Vector512.IsHardwareAccelerated && d % 16 == 0 && d is >= 32 and <= 64) return WideRows(x, xOff, d, w, wOff, b, y, yOff, k, r0, r1, gw, gb);
         }
         return BlockRows(x, xOff, d, w, wOff, b, y, yOff, k, r0, r1, gw, gb);
@@ -69,9 +69,10 @@ internal static class LinearMse
     private const int SmallD = 8;
 
     /// <summary>
-    /// One or two outputs over at most <see cref="SmallD"/> features, row by row in one pass: each row is one 256-bit
-    /// load with the lanes past the row cleared, one horizontal sum per output, and one multiply-add into the
-    /// block's gradient sums, which stay in registers. Rows whose load would pass the end of X take scalar steps.
+    /// One or two outputs over at most <see cref="SmallD"/> features, eight rows at a time in one pass: each row is
+    /// one 256-bit load with the lanes past the row cleared, the eight rows' dots come out of one horizontal-add tree,
+    /// and the block's gradient sums stay in registers. The rows left over in a block (fewer than eight) and those
+    /// whose load would pass the end of X take scalar steps.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe double SmallRows(float[] x, int xOff, int d, float[] w, int wOff, float[]? b, float[] y, int yOff, int k, int r0, int r1,
@@ -100,62 +101,42 @@ internal static class LinearMse
             for (int i0 = r0; i0 < r1; i0 += Block)
             {
                 int end = Math.Min(r1, i0 + Block), vend = (int)Math.Clamp(vectorEnd, i0, end);
-                float sq = 0, s0 = 0, s1 = 0;
                 Vector256<float> ga = default, gb2 = default;
                 int i = i0;
-                if (Avx2.IsSupported && vend - i0 >= 8)
+                // Eight rows at a time: their dots in one horizontal-add tree, their residuals, squares and sums
+                // as vectors, so no chain of scalar adds runs from row to row.
+                Vector256<float> sqv = default, sv0 = default, sv1 = default;
+                var vb0 = Vector256.Create(b0);
+                var vb1 = Vector256.Create(b1);
+                for (; i + 8 <= vend; i += 8)
                 {
-                    // Eight rows at a time: their dots in one horizontal-add tree, their residuals, squares and sums
-                    // as vectors, so no chain of scalar adds runs from row to row.
-                    Vector256<float> sqv = default, sv0 = default, sv1 = default;
-                    var vb0 = Vector256.Create(b0);
-                    var vb1 = Vector256.Create(b1);
-                    for (; i + 8 <= vend; i += 8)
-                    {
-                        float* xr = px + xOff + (long)i * d;
-                        var x0 = Vector256.Load(xr) & keep;
-                        var x1 = Vector256.Load(xr + d) & keep;
-                        var x2 = Vector256.Load(xr + 2 * d) & keep;
-                        var x3 = Vector256.Load(xr + 3 * d) & keep;
-                        var x4 = Vector256.Load(xr + 4 * d) & keep;
-                        var x5 = Vector256.Load(xr + 5 * d) & keep;
-                        var x6 = Vector256.Load(xr + 6 * d) & keep;
-                        var x7 = Vector256.Load(xr + 7 * d) & keep;
-                        Vector256<float> ya, yb = default;
-                        float* yr = py + yOff + (long)i * k;
-                        if (!two) ya = Vector256.Load(yr);
-                        else (ya, yb) = Deinterleave(Vector256.Load(yr), Vector256.Load(yr + 8));
-                        var ea = RowVectors.Sum8(x0 * wa, x1 * wa, x2 * wa, x3 * wa, x4 * wa, x5 * wa, x6 * wa, x7 * wa) + (vb0 - ya);
-                        sqv = Vector256.FusedMultiplyAdd(ea, ea, sqv);
-                        sv0 += ea;
-                        if (grads) ga = AddRows(ga, ea, x0, x1, x2, x3, x4, x5, x6, x7);
-                        if (!two) continue;
-                        var eb = RowVectors.Sum8(x0 * wb, x1 * wb, x2 * wb, x3 * wb, x4 * wb, x5 * wb, x6 * wb, x7 * wb) + (vb1 - yb);
-                        sqv = Vector256.FusedMultiplyAdd(eb, eb, sqv);
-                        sv1 += eb;
-                        if (grads) gb2 = AddRows(gb2, eb, x0, x1, x2, x3, x4, x5, x6, x7);
-                    }
-                    sq = Vector256.Sum(sqv);
-                    s0 = Vector256.Sum(sv0);
-                    s1 = Vector256.Sum(sv1);
-                }
-                for (; i < vend; i++)
-                {
-                    var xi = Vector256.Load(px + xOff + (long)i * d) & keep;
-                    float* yi = py + yOff + (long)i * k;
-                    float e0 = Vector256.Sum(xi * wa) + (b0 - yi[0]);
-                    sq = MathF.FusedMultiplyAdd(e0, e0, sq);
-                    s0 += e0;
-                    if (grads) ga = Vector256.FusedMultiplyAdd(Vector256.Create(e0), xi, ga);
+                    float* xr = px + xOff + (long)i * d;
+                    var x0 = Vector256.Load(xr) & keep;
+                    var x1 = Vector256.Load(xr + d) & keep;
+                    var x2 = Vector256.Load(xr + 2 * d) & keep;
+                    var x3 = Vector256.Load(xr + 3 * d) & keep;
+                    var x4 = Vector256.Load(xr + 4 * d) & keep;
+                    var x5 = Vector256.Load(xr + 5 * d) & keep;
+                    var x6 = Vector256.Load(xr + 6 * d) & keep;
+                    var x7 = Vector256.Load(xr + 7 * d) & keep;
+                    Vector256<float> ya, yb = default;
+                    float* yr = py + yOff + (long)i * k;
+                    if (!two) ya = Vector256.Load(yr);
+                    else (ya, yb) = Deinterleave(Vector256.Load(yr), Vector256.Load(yr + 8));
+                    var ea = RowVectors.Sum8(x0 * wa, x1 * wa, x2 * wa, x3 * wa, x4 * wa, x5 * wa, x6 * wa, x7 * wa) + (vb0 - ya);
+                    sqv = Vector256.FusedMultiplyAdd(ea, ea, sqv);
+                    sv0 += ea;
+                    if (grads) ga = AddRows(ga, ea, x0, x1, x2, x3, x4, x5, x6, x7);
                     if (!two) continue;
-                    float e1 = Vector256.Sum(xi * wb) + (b1 - yi[1]);
-                    sq = MathF.FusedMultiplyAdd(e1, e1, sq);
-                    s1 += e1;
-                    if (grads) gb2 = Vector256.FusedMultiplyAdd(Vector256.Create(e1), xi, gb2);
+                    var eb = RowVectors.Sum8(x0 * wb, x1 * wb, x2 * wb, x3 * wb, x4 * wb, x5 * wb, x6 * wb, x7 * wb) + (vb1 - yb);
+                    sqv = Vector256.FusedMultiplyAdd(eb, eb, sqv);
+                    sv1 += eb;
+                    if (grads) gb2 = AddRows(gb2, eb, x0, x1, x2, x3, x4, x5, x6, x7);
                 }
+                float sq = Vector256.Sum(sqv), s0 = Vector256.Sum(sv0), s1 = Vector256.Sum(sv1);
                 ga.Store(lanes);
                 gb2.Store(lanes + 8);
-                ScalarRows(px + xOff, py + yOff, d, w, wOff, b0, b1, k, vend, end, lanes, 8, ref sq, ref s0, ref s1);
+                ScalarRows(px + xOff, py + yOff, d, w, wOff, b0, b1, k, i, end, lanes, 8, ref sq, ref s0, ref s1);
                 loss += sq;
                 AddBlock(gw, gb, lanes, 8, d, two, s0, s1);
             }
@@ -164,8 +145,8 @@ internal static class LinearMse
     }
 
     /// <summary>
-    /// Rows <paramref name="i0"/>..<paramref name="i1"/> in scalar steps (those whose vector load would pass the end
-    /// of X), adding to the block's sums; the gradient sums go to <c>lanes[p]</c> and <c>lanes[stride + p]</c>.
+    /// Rows <paramref name="i0"/>..<paramref name="i1"/> in scalar steps (the few left over after a block's groups of
+    /// eight, and those whose vector load would pass the end of X), adding to the block's sums; the gradient sums go to <c>lanes[p]</c> and <c>lanes[stride + p]</c>.
     /// </summary>
     private static unsafe void ScalarRows(float* x, float* y, int d, float[] w, int wOff, float b0, float b1, int k, int i0, int i1,
         float* lanes, int stride, ref float sq, ref float s0, ref float s1)
@@ -257,23 +238,9 @@ internal static class LinearMse
                     if (grads) gb2 = AddRows(gb2, eb, x0, x1, x2, x3, x4, x5, x6, x7);
                 }
                 float sq = Vector256.Sum(sqv), s0 = Vector256.Sum(sv0), s1 = Vector256.Sum(sv1);
-                for (; i < vend; i++)
-                {
-                    var xi = Vector512.Load(px + xOff + (long)i * d) & keep;
-                    float* yi = py + yOff + (long)i * k;
-                    float e0 = Vector512.Sum(xi * wa) + (b0 - yi[0]);
-                    sq = MathF.FusedMultiplyAdd(e0, e0, sq);
-                    s0 += e0;
-                    if (grads) ga = Vector512.FusedMultiplyAdd(Vector512.Create(e0), xi, ga);
-                    if (!two) continue;
-                    float e1 = Vector512.Sum(xi * wb) + (b1 - yi[1]);
-                    sq = MathF.FusedMultiplyAdd(e1, e1, sq);
-                    s1 += e1;
-                    if (grads) gb2 = Vector512.FusedMultiplyAdd(Vector512.Create(e1), xi, gb2);
-                }
                 ga.Store(lanes);
                 gb2.Store(lanes + 16);
-                ScalarRows(px + xOff, py + yOff, d, w, wOff, b0, b1, k, vend, end, lanes, 16, ref sq, ref s0, ref s1);
+                ScalarRows(px + xOff, py + yOff, d, w, wOff, b0, b1, k, i, end, lanes, 16, ref sq, ref s0, ref s1);
                 loss += sq;
                 AddBlock(gw, gb, lanes, 16, d, two, s0, s1);
             }

@@ -69,7 +69,7 @@ public class LinearMseLossTests
         { 90, 70, 6, true, Reduction.Sum },
         { 300_001, 3, 1, true, Reduction.Mean },
         { 70_000, 16, 2, true, Reduction.Sum },
-        // Up to 8 features and 2 outputs: one vector per row, its last rows in scalar steps.
+        // Up to 8 features and 2 outputs: eight rows a step, one vector each; the rows left over in scalar steps.
         { 1, 3, 1, true, Reduction.Sum },
         { 2, 1, 2, true, Reduction.Mean },
         { 9, 8, 2, false, Reduction.Mean },
