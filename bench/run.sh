@@ -19,23 +19,29 @@ raw=bench/results/$MACHINE.jsonl
 dotnet build -c Release bench/Descent.Bench -v q --nologo > /dev/null
 dotnet build -c Release src/Descent.Cli -v q --nologo > /dev/null
 train=(train --data samples/data/apples_oranges.csv --target apples,oranges --epochs 100 --quiet)
+# publish NAME DIR ARGS...: publishes the CLI into DIR and checks that it starts; on failure W7 runs without it.
+# ReadyToRun publishes share the CLI's intermediate R2R folder, and a composite publish leaves stubs there that a
+# later non-composite publish may take as up to date (a binary that aborts at start-up), so it is cleared first.
+publish() {
+    local name=$1 dir=$2; shift 2
+    rm -rf src/Descent.Cli/obj/Release/net10.0/linux-x64/R2R
+    if ! dotnet publish src/Descent.Cli -c Release -r linux-x64 "$@" -o "$dir" -v q --nologo > /dev/null \
+        || ! "$dir/Descent.Cli" --version > /dev/null 2>&1; then
+        echo "$name publish of the CLI failed or does not start; W7 runs without it" >&2
+        rm -f "$dir/Descent.Cli"
+    fi
+}
 aot=bench/Descent.Bench/bin/aot
-if [[ "W7" =~ $FILTER ]] && ! dotnet publish src/Descent.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$aot" -v q --nologo > /dev/null; then
-    echo "Native AOT publish of the CLI failed; W7 runs with the JIT only" >&2
-    rm -f "$aot/Descent.Cli"
-fi
-# The framework-dependent CLI also published ReadyToRun (precompiled, the JIT only for what that leaves out).
 r2r=bench/Descent.Bench/bin/r2r
-if [[ "W7" =~ $FILTER ]] && ! dotnet publish src/Descent.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$r2r" -v q --nologo > /dev/null; then
-    echo "ReadyToRun publish of the CLI failed; W7 runs without it" >&2
-    rm -f "$r2r/Descent.Cli"
-fi
-# And self-contained: the runtime, trimmed, and the app precompiled together as one composite ReadyToRun image, so
-# that generic code instantiated across assemblies is precompiled too.
 r2rsc=bench/Descent.Bench/bin/r2r-sc
-if [[ "W7" =~ $FILTER ]] && ! dotnet publish src/Descent.Cli -c Release -r linux-x64 --self-contained true -p:PublishTrimmed=true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -o "$r2rsc" -v q --nologo > /dev/null; then
-    echo "Self-contained composite ReadyToRun publish of the CLI failed; W7 runs without it" >&2
-    rm -f "$r2rsc/Descent.Cli"
+if [[ "W7" =~ $FILTER ]]; then
+    publish "Native AOT" "$aot" -p:PublishAot=true
+    # The framework-dependent CLI also published ReadyToRun (precompiled, the JIT only for what that leaves out).
+    publish ReadyToRun "$r2r" --self-contained false -p:PublishReadyToRun=true
+    # And self-contained: the runtime, trimmed, and the app precompiled together as one composite ReadyToRun image,
+    # so that generic code instantiated across assemblies is precompiled too.
+    publish "Self-contained composite ReadyToRun" "$r2rsc" --self-contained true -p:PublishTrimmed=true \
+        -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true
 fi
 descent=(bench/Descent.Bench/bin/Release/net10.0/Descent.Bench workloads)
 peer=("$PYTHON" bench/peers/workloads.py)
