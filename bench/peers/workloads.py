@@ -47,13 +47,16 @@ def per_call(body, block_seconds=0.2, blocks=7):
     return median(times)
 
 
-def each(body, min_reps=3, min_seconds=1.0, warmup=True, warmup_seconds=WARMUP_SECONDS):
-    """Warm-up calls for warmup_seconds (at least one), then at least min_reps and about min_seconds of timed calls; the median."""
+def each(body, min_reps=3, min_seconds=1.0, warmup=True, warmup_seconds=WARMUP_SECONDS, warmup_calls=1):
+    """Warm-up calls for warmup_seconds and at least warmup_calls (at least one), then at least min_reps and about
+    min_seconds of timed calls; the median."""
     if warmup:
         warm = time.perf_counter()
         body()
-        while time.perf_counter() - warm < warmup_seconds:
+        calls = 1
+        while time.perf_counter() - warm < warmup_seconds or calls < warmup_calls:
             body()
+            calls += 1
     times = []
     start = time.perf_counter()
     while len(times) < min_reps or (time.perf_counter() - start < min_seconds and len(times) < 50):
@@ -107,7 +110,8 @@ def w3(n, d, k):
             b.grad.zero_()
         last[0] = loss.item()
 
-    t = each(epoch, min_reps=3, min_seconds=1.0, warmup_seconds=1.0)
+    # Five epochs of warm-up at least, as on the Descent side (its LinearRegression.WarmupEpochs).
+    t = each(epoch, min_reps=3, min_seconds=1.0, warmup_seconds=1.0, warmup_calls=5)
     return {"workload": "W3", "params": f"N={n} D={d} K={k}", "seconds": t,
             "data_bytes": (n * d + n * k) * 4, "loss": last[0]}
 

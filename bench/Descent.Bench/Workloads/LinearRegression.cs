@@ -9,6 +9,13 @@ namespace Descent.Bench.Workloads;
 /// </summary>
 internal static class LinearRegression
 {
+    /// <summary>
+    /// Epochs run before timing, on both sides, besides the second of warm-up: at 10^7 x 64 an epoch takes most of a
+    /// second, and the first few allocate their large buffers fresh from the OS (page faults) until the collector
+    /// and the reuse pool hold them (docs/notes/memory.md). A training run is hundreds of epochs in the steady state.
+    /// </summary>
+    private const int WarmupEpochs = 5;
+
     public static Dictionary<string, object> FullBatch(int n, int d, int k, bool fused)
     {
         var g = new Generator(0);
@@ -39,7 +46,7 @@ internal static class LinearRegression
                 b.Grad!.ZeroInPlace();
             }
             last = loss.Item<float>();
-        }, minReps: 3, minSeconds: 1.0, warmupSeconds: 1.0);
+        }, minReps: 3, minSeconds: 1.0, warmupSeconds: 1.0, warmupCalls: WarmupEpochs);
         return new() { ["workload"] = "W3", ["variant"] = fused ? "fused" : "composed", ["params"] = $"N={n} D={d} K={k}", ["seconds"] = t, ["data_bytes"] = dataBytes, ["loss"] = last };
     }
 }

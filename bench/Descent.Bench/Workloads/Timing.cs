@@ -38,14 +38,15 @@ internal static class Timing
     }
 
     /// <summary>
-    /// Times single calls: warm-up calls for <paramref name="warmupSeconds"/> (at least one), then at least
-    /// <paramref name="minReps"/> and about <paramref name="minSeconds"/> in all; the median.
+    /// Times single calls: warm-up calls for <paramref name="warmupSeconds"/> and at least <paramref name="warmupCalls"/>
+    /// calls (at least one), then at least <paramref name="minReps"/> and about <paramref name="minSeconds"/> in all; the median.
     /// </summary>
-    public static double Each(Action body, int minReps = 3, double minSeconds = 1.0, double warmupSeconds = WarmupSeconds)
+    public static double Each(Action body, int minReps = 3, double minSeconds = 1.0, double warmupSeconds = WarmupSeconds, int warmupCalls = 1)
     {
         var warm = Stopwatch.StartNew();
-        do body();
-        while (warm.Elapsed.TotalSeconds < warmupSeconds);
+        int calls = 0;
+        do { body(); calls++; }
+        while (warm.Elapsed.TotalSeconds < warmupSeconds || calls < warmupCalls);
         var times = new List<double>();
         var total = Stopwatch.StartNew();
         var sw = new Stopwatch();
