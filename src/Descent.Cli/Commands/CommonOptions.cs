@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
 using System.Reflection;
 
 namespace Descent.Cli.Commands;
@@ -19,6 +22,46 @@ internal static class CommonOptions
         new("--model") { Description = "A model file saved by 'descent train' or 'descent solve' (or PyTorch: tensors 'weight' and 'bias').", Required = true, HelpName = "FILE.safetensors" };
 
     public static Option<bool> Json(string description) => new("--json") { Description = description };
+
+    /// <summary>
+    /// A number option read as the docs and PyTorch scripts write numbers, whatever the machine's culture: a dot for
+    /// decimals, an exponent allowed. A comma is refused rather than read as a thousands separator, which made
+    /// <c>--lr 0,01</c> a learning rate of 1.
+    /// </summary>
+    public static Option<double> Number(string name, string description, double defaultValue) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        HelpName = "X",
+        CustomParser = r => Parse<double>(r, NumberStyles.Float, "a number"),
+    };
+
+    /// <summary>A whole-number option, read in the invariant culture, with an error that says what was expected.</summary>
+    public static Option<T> Whole<T>(string name, string description, Func<T>? defaultValue = null) where T : IBinaryInteger<T>
+    {
+        var option = new Option<T>(name) { Description = description, HelpName = "N", CustomParser = r => Parse<T>(r, NumberStyles.Integer, "a whole number") };
+        if (defaultValue is not null) option.DefaultValueFactory = _ => defaultValue();
+        return option;
+    }
+
+    /// <summary>An optional whole-number option (no value when not given).</summary>
+    public static Option<int?> OptionalWhole(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "N",
+        CustomParser = r => Parse<int>(r, NumberStyles.Integer, "a whole number"),
+    };
+
+    private static T Parse<T>(ArgumentResult r, NumberStyles styles, string what) where T : INumberBase<T>
+    {
+        string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+        if (T.TryParse(token, styles, CultureInfo.InvariantCulture, out var value)) return value;
+        string hint = token.Contains(',') && T.TryParse(token.Replace(',', '.'), styles, CultureInfo.InvariantCulture, out _)
+            ? $"; write decimals with a dot: {token.Replace(',', '.')}"
+            : "";
+        r.AddError($"'{token}' is not {what}{hint}");
+        return T.Zero;
+    }
 
     /// <summary>The tool's version, recorded in the files it writes.</summary>
     public static string Version =>

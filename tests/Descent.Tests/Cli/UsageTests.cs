@@ -41,6 +41,23 @@ public sealed class UsageTests
     }
 
     [Theory]
+    [InlineData("--lr", "0,01", "'0,01' is not a number; write decimals with a dot: 0.01")]
+    [InlineData("--momentum", "0,9", "write decimals with a dot: 0.9")]
+    [InlineData("--weight-decay", "1,5e-4", "write decimals with a dot: 1.5e-4")]
+    [InlineData("--val-split", "0,2", "write decimals with a dot: 0.2")]
+    [InlineData("--lr", "fast", "'fast' is not a number")]
+    [InlineData("--epochs", "many", "'many' is not a whole number")]
+    [InlineData("--batch-size", "2.5", "'2.5' is not a whole number")]
+    [InlineData("--seed", "x", "'x' is not a whole number")]
+    public void BadNumbersSayWhatWasExpected(string option, string value, string message)
+    {
+        // A decimal comma was read as a thousands separator: --lr 0,01 trained with a learning rate of 1.
+        var r = CliFolder.Run("train", "--data", "x.csv", "--target", "a", "--optimizer", "sgd", option, value);
+        r.AssertFailure(2, $"{option}: '{value}'", message);
+        Assert.DoesNotContain("System.", r.Err);
+    }
+
+    [Theory]
     [InlineData("train")]
     [InlineData("predict")]
     [InlineData("evaluate")]
