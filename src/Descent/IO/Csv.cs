@@ -147,7 +147,17 @@ public static class Csv
     {
         var targets = Resolve(header, options.Targets, "target", name, line);
         int[] features;
-        if (options.Features is null) features = [.. Enumerable.Range(0, header.Length).Where(c => !targets.Contains(c))];
+        if (options.Features is null)
+        {
+            features = [.. Enumerable.Range(0, header.Length).Where(c => !targets.Contains(c))];
+            // A feature with no name cannot be told apart in a saved model; an unnamed first column is most often
+            // the row index that pandas' to_csv writes, which would be learnt from as if it were data.
+            foreach (int c in features)
+                if (header[c].Length == 0)
+                    throw new CsvFormatException(name, $"column {c + 1} has no name in the header, so it cannot be a feature" +
+                        (c == 0 ? " (a nameless first column is usually the row index pandas writes: save with to_csv(index=False))" : "") +
+                        "; name it, or choose the feature columns by name", line, c + 1);
+        }
         else
         {
             features = Resolve(header, options.Features, "feature", name, line);

@@ -68,6 +68,22 @@ public sealed class BrokenInputTests : IDisposable
     }
 
     [Fact]
+    public void APandasIndexColumnIsNotLearntFrom()
+    {
+        // df.to_csv() writes the row index as a nameless first column: training on it is wrong, and the saved model
+        // (with a feature named '') could not be loaded back.
+        var data = _folder.Write("indexed.csv", ",temp,rainfall,humidity,apples,oranges\n0,73,67,43,56,70\n1,91,88,64,81,101\n2,87,134,58,119,133\n");
+        foreach (var command in Commands(data, GoodModel()).Take(2))
+        {
+            CliFolder.Run(command.Split('|')).AssertFailure(1, "indexed.csv", "column 1 has no name", "to_csv(index=False)");
+            Assert.Empty(_folder.Outputs("indexed.csv", "good.safetensors"));
+        }
+        var model = _folder.File("chosen.safetensors");
+        Assert.Equal(0, CliFolder.Run("solve", "--data", data, "--target", "apples", "--features", "temp,rainfall,humidity", "--save", model).Code);
+        Assert.Equal(0, CliFolder.Run("predict", "--model", model, "--data", data).Code);
+    }
+
+    [Fact]
     public void UnknownFeatureColumnIsNamed()
     {
         var r = CliFolder.Run("train", "--data", CliFolder.Apples, "--target", "apples", "--features", "temp,sunshine", "--save", _folder.File("m.safetensors"));

@@ -79,6 +79,21 @@ public class CsvTests
     }
 
     [Fact]
+    public void AColumnWithNoNameIsNotTakenAsAFeature()
+    {
+        // pandas' to_csv writes the row index as a first column with an empty name.
+        const string text = ",a,y\n0,1,2\n1,2,4\n2,3,7\n";
+        var e = Assert.Throws<CsvFormatException>(() => Csv.Parse(text, new CsvOptions { Targets = ["y"] }, "idx.csv"));
+        Assert.Equal("idx.csv: line 1, column 1: column 1 has no name in the header, so it cannot be a feature (a nameless first " +
+            "column is usually the row index pandas writes: save with to_csv(index=False)); name it, or choose the feature columns by name", e.Message);
+        var later = Assert.Throws<CsvFormatException>(() => Csv.Parse("a, ,y\n1,2,3\n", new CsvOptions { Targets = ["y"] }, "gap.csv"));
+        Assert.StartsWith("gap.csv: line 1, column 2: column 2 has no name in the header, so it cannot be a feature; name it", later.Message);
+        var chosen = Csv.Parse(text, new CsvOptions { Targets = ["y"], Features = ["a"] });
+        Assert.Equal(new[] { "a" }, chosen.FeatureNames);
+        Assert.Equal(new[] { 1f, 2f, 3f }, chosen.Features.ToArray<float>());
+    }
+
+    [Fact]
     public void ReadsFromStreamsTextReadersAndOtherSeparators()
     {
         var bytes = File.ReadAllBytes(Apples);
