@@ -109,6 +109,7 @@ public sealed partial class Tensor
     {
         if (!DType.IsFloatingPoint() && other.DType.IsFloatingPoint() || DType == DType.Bool && other.DType != DType.Bool)
             throw new DTypeMismatchException($"{op}: the result of type {other.DType.Name()} cannot be stored in a {DType.Name()} tensor");
+        CheckNoPartialOverlap(other, op);
         using var _ = GradMode.Set(false);
         var o = other.DType == DType ? other : other.To(DType);
         if (!o.SameShape(this))
@@ -119,6 +120,34 @@ public sealed partial class Tensor
             o = o.Expand(ShapeArray);
         }
         return o;
+    }
+
+    /// <summary>
+    /// Refuses an operand that shares some, but not exactly all, of its memory with this tensor (<c>x.AddInPlace(x.T)</c>,
+    /// <c>x[1..].AddInPlace(x[..^1])</c>): the kernel would read elements it has already overwritten. The very same
+    /// view (<c>x.MulInPlace(x)</c>) is fine, element by element. PyTorch refuses the same cases.
+    /// </summary>
+    private void CheckNoPartialOverlap(Tensor other, string op)
+    {
+        if (!ReferenceEquals(other.Storage, Storage) || Count == 0 || other.Count == 0) return;
+        if (other.Offset == Offset && other.ShapeArray.AsSpan().SequenceEqual(ShapeArray) && other.StridesArray.AsSpan().SequenceEqual(StridesArray)) return;
+        var (lo, hi) = Extent(this);
+        var (otherLo, otherHi) = Extent(other);
+        if (otherLo <= hi && lo <= otherHi)
+            throw new InvalidOperationException($"{op}: the operand (shape {Shapes.Format(other.Shape)}) and this tensor (shape {Shapes.Format(Shape)}) are views of the same memory and overlap in part, so the op would read elements it has already changed; Clone() the operand first");
+    }
+
+    /// <summary>The first and last storage positions a non-empty tensor's elements occupy.</summary>
+    private static (long Lo, long Hi) Extent(Tensor t)
+    {
+        long lo = t.Offset, hi = t.Offset;
+        for (int i = 0; i < t.Dim; i++)
+        {
+            long step = (long)(t.ShapeArray[i] - 1) * t.StridesArray[i];
+            if (step > 0) hi += step;
+            else lo += step;
+        }
+        return (lo, hi);
     }
 
     /// <summary>Throws for in-place changes autograd cannot allow; returns true when the op must be recorded.</summary>

@@ -342,4 +342,31 @@ public class InPlaceTests
         Assert.Contains("same memory", e.Message);
         Assert.Equal([1f], x.ToArray<float>());
     }
+
+    [Fact]
+    public void AnOperandOverlappingThisTensorInPartIsRefused()
+    {
+        // Written element by element, x += x.T read elements it had already changed: [[0,4,8],[7,8,12],[14,19,16]].
+        var x = Tensor.Arange(9).To(DType.Float32).Reshape(3, 3);
+        var e = Assert.Throws<InvalidOperationException>(() => x.AddInPlace(x.T));
+        Assert.Contains("AddInPlace", e.Message);
+        Assert.Contains("overlap in part", e.Message);
+        Assert.Contains("Clone()", e.Message);
+        Assert.Equal([0f, 1, 2, 3, 4, 5, 6, 7, 8], x.ToArray<float>());
+
+        var z = Tensor.Arange(5).To(DType.Float32);
+        Assert.Throws<InvalidOperationException>(() => z[1..].AddInPlace(z[..^1]));
+        Assert.Throws<InvalidOperationException>(() => z[1..].CopyInPlace(z[..^1]));
+        Assert.Throws<InvalidOperationException>(() => z[..^1].MulInPlace(z[1..]));
+        Assert.Throws<InvalidOperationException>(() => z.SubInPlace(z[0]));
+        Assert.Equal([0f, 1, 2, 3, 4], z.ToArray<float>());
+
+        // The very same view, and views that do not overlap, are fine.
+        z.MulInPlace(z);
+        Assert.Equal([0f, 1, 4, 9, 16], z.ToArray<float>());
+        z[..2].AddInPlace(z[3..]);
+        Assert.Equal([9f, 17, 4, 9, 16], z.ToArray<float>());
+        x.AddInPlace(x.Clone().T);
+        Assert.Equal([0f, 4, 8, 4, 8, 12, 8, 12, 16], x.ToArray<float>());
+    }
 }
