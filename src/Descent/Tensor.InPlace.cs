@@ -19,6 +19,9 @@ public sealed partial class Tensor
     /// <summary><c>this += value</c> in place.</summary>
     public Tensor AddInPlace(double value) => Apply<AddOp>(ScalarFor(value), "AddInPlace");
 
+    /// <summary><c>this += value</c> in place for a whole number (exact on an int64 tensor).</summary>
+    public Tensor AddInPlace(long value) => Apply<AddOp>(ScalarFor(value), "AddInPlace");
+
     /// <summary><c>this -= alpha * other</c> in place (PyTorch's <c>sub_</c>): the lesson's update <c>w.sub_(w.grad * lr)</c>.</summary>
     public Tensor SubInPlace(Tensor other, double alpha = 1) =>
         Apply<SubOp>(Scaled(other, alpha), "SubInPlace");
@@ -26,11 +29,17 @@ public sealed partial class Tensor
     /// <summary><c>this -= value</c> in place.</summary>
     public Tensor SubInPlace(double value) => Apply<SubOp>(ScalarFor(value), "SubInPlace");
 
+    /// <summary><c>this -= value</c> in place for a whole number (exact on an int64 tensor).</summary>
+    public Tensor SubInPlace(long value) => Apply<SubOp>(ScalarFor(value), "SubInPlace");
+
     /// <summary><c>this *= other</c> in place (PyTorch's <c>mul_</c>).</summary>
     public Tensor MulInPlace(Tensor other) => Apply<MulOp>(other, "MulInPlace");
 
     /// <summary><c>this *= value</c> in place.</summary>
     public Tensor MulInPlace(double value) => Apply<MulOp>(ScalarFor(value), "MulInPlace");
+
+    /// <summary><c>this *= value</c> in place for a whole number (exact on an int64 tensor).</summary>
+    public Tensor MulInPlace(long value) => Apply<MulOp>(ScalarFor(value), "MulInPlace");
 
     /// <summary><c>this /= other</c> in place (PyTorch's <c>div_</c>).</summary>
     public Tensor DivInPlace(Tensor other) => Apply<DivOp>(other, "DivInPlace");
@@ -73,6 +82,8 @@ public sealed partial class Tensor
         // Clamp saves its input for backward, so a recorded clamp works on a copy of the old values.
         if (records) r = Clone().Clamp(min, max);
         else using (GradMode.Set(false)) r = Clamp(min, max);
+        if (r.DType != DType)
+            throw new DTypeMismatchException($"ClampInPlace: a bound with a fraction makes the result {r.DType.Name()}, which cannot be stored in a {DType.Name()} tensor; use Clamp, or whole-number bounds");
         using (GradMode.Set(false)) Copy.Run(r, this);
         BumpVersion();
         if (records) SetGradFn(r.GradFn!);

@@ -94,11 +94,17 @@ public sealed partial class Tensor
     /// <summary>Mask of <c>this == value</c>.</summary>
     public Tensor Eq(double value) => Eq(ScalarFor(value));
 
+    /// <summary>Mask of <c>this == value</c> for a whole number, compared exactly on an int64 tensor.</summary>
+    public Tensor Eq(long value) => Eq(ScalarFor(value));
+
     /// <summary>Mask of <c>this != other</c>.</summary>
     public Tensor Ne(Tensor other) => Compare.Forward(this, other, Compare.Kind.Ne);
 
     /// <summary>Mask of <c>this != value</c>.</summary>
     public Tensor Ne(double value) => Ne(ScalarFor(value));
+
+    /// <summary>Mask of <c>this != value</c> for a whole number, compared exactly on an int64 tensor.</summary>
+    public Tensor Ne(long value) => Ne(ScalarFor(value));
 
     /// <summary>Mask of <c>this &lt; other</c>.</summary>
     public Tensor Lt(Tensor other) => Compare.Forward(this, other, Compare.Kind.Lt);
@@ -106,11 +112,17 @@ public sealed partial class Tensor
     /// <summary>Mask of <c>this &lt; value</c>.</summary>
     public Tensor Lt(double value) => Lt(ScalarFor(value));
 
+    /// <summary>Mask of <c>this &lt; value</c> for a whole number, compared exactly on an int64 tensor.</summary>
+    public Tensor Lt(long value) => Lt(ScalarFor(value));
+
     /// <summary>Mask of <c>this &lt;= other</c>.</summary>
     public Tensor Le(Tensor other) => Compare.Forward(this, other, Compare.Kind.Le);
 
     /// <summary>Mask of <c>this &lt;= value</c>.</summary>
     public Tensor Le(double value) => Le(ScalarFor(value));
+
+    /// <summary>Mask of <c>this &lt;= value</c> for a whole number, compared exactly on an int64 tensor.</summary>
+    public Tensor Le(long value) => Le(ScalarFor(value));
 
     /// <summary>Mask of <c>this &gt; other</c>.</summary>
     public Tensor Gt(Tensor other) => Compare.Forward(this, other, Compare.Kind.Gt);
@@ -118,11 +130,17 @@ public sealed partial class Tensor
     /// <summary>Mask of <c>this &gt; value</c>.</summary>
     public Tensor Gt(double value) => Gt(ScalarFor(value));
 
+    /// <summary>Mask of <c>this &gt; value</c> for a whole number, compared exactly on an int64 tensor.</summary>
+    public Tensor Gt(long value) => Gt(ScalarFor(value));
+
     /// <summary>Mask of <c>this &gt;= other</c>.</summary>
     public Tensor Ge(Tensor other) => Compare.Forward(this, other, Compare.Kind.Ge);
 
     /// <summary>Mask of <c>this &gt;= value</c>.</summary>
     public Tensor Ge(double value) => Ge(ScalarFor(value));
+
+    /// <summary>Mask of <c>this &gt;= value</c> for a whole number, compared exactly on an int64 tensor.</summary>
+    public Tensor Ge(long value) => Ge(ScalarFor(value));
 
     /// <summary>Elementwise AND of two bool tensors.</summary>
     public Tensor LogicalAnd(Tensor other) => Compare.Logical(this, other, and: true);
@@ -144,6 +162,12 @@ public sealed partial class Tensor
 
     /// <summary>Elementwise <c>condition ? a : b</c> with a number for <paramref name="a"/>.</summary>
     public static Tensor Where(Tensor condition, double a, Tensor b) => WhereBackward.Forward(condition, b.ScalarFor(a), b);
+
+    /// <summary>Elementwise <c>condition ? a : b</c> with a whole number for <paramref name="b"/>: an int64 <paramref name="a"/> stays int64.</summary>
+    public static Tensor Where(Tensor condition, Tensor a, long b) => WhereBackward.Forward(condition, a, a.ScalarFor(b));
+
+    /// <summary>Elementwise <c>condition ? a : b</c> with a whole number for <paramref name="a"/>: an int64 <paramref name="b"/> stays int64.</summary>
+    public static Tensor Where(Tensor condition, long a, Tensor b) => WhereBackward.Forward(condition, b.ScalarFor(a), b);
 
     /// <summary>
     /// Elementwise <c>condition ? a : b</c> with two numbers: a float32 tensor of the condition's shape, as PyTorch's
@@ -309,6 +333,16 @@ public sealed partial class Tensor
     internal Tensor ScalarFor(double value) =>
         Scalar(value, DType.IsFloatingPoint() ? DType : DType.Float32);
 
-    internal Tensor ScalarFor(long value) =>
-        Scalar(value, DType == DType.Bool ? DType.Int64 : DType);
+    /// <summary>A zero-dim tensor for a whole number: the tensor's dtype (int64 for bool), the value exact in int64 and rounded once in float.</summary>
+    internal Tensor ScalarFor(long value)
+    {
+        var t = Empty([], DType == DType.Bool ? DType.Int64 : DType);
+        switch (t.DType)
+        {
+            case DType.Int64: t.Span<long>()[0] = value; break;
+            case DType.Float32: t.Span<float>()[0] = value; break;
+            default: t.Span<double>()[0] = value; break;
+        }
+        return t;
+    }
 }

@@ -1,7 +1,8 @@
 namespace Descent;
 
 // C# operators only forward to the named methods. Numbers on either side become zero-dim tensors of the
-// tensor's dtype (a fraction meeting an int64 tensor gives float32, as in PyTorch).
+// tensor's dtype. As in PyTorch, where a Python int and a Python float differ, a whole number (an int or long
+// argument) keeps an int64 tensor int64, and a double meeting an int64 tensor gives float32.
 public sealed partial class Tensor
 {
     /// <summary>Elementwise sum, broadcasting.</summary>
@@ -16,6 +17,9 @@ public sealed partial class Tensor
     /// <summary>Adds a whole number to every element.</summary>
     public static Tensor operator +(Tensor a, long b) => a.Add(a.ScalarFor(b));
 
+    /// <summary>Adds a whole number to every element.</summary>
+    public static Tensor operator +(long a, Tensor b) => b.ScalarFor(a).Add(b);
+
     /// <summary>Elementwise difference, broadcasting.</summary>
     public static Tensor operator -(Tensor a, Tensor b) => a.Sub(b);
 
@@ -27,6 +31,9 @@ public sealed partial class Tensor
 
     /// <summary>Subtracts a whole number from every element.</summary>
     public static Tensor operator -(Tensor a, long b) => a.Sub(a.ScalarFor(b));
+
+    /// <summary>Subtracts every element from a whole number.</summary>
+    public static Tensor operator -(long a, Tensor b) => b.ScalarFor(a).Sub(b);
 
     /// <summary>Elementwise product, broadcasting.</summary>
     public static Tensor operator *(Tensor a, Tensor b) => a.Mul(b);
@@ -40,6 +47,9 @@ public sealed partial class Tensor
     /// <summary>Multiplies every element by a whole number.</summary>
     public static Tensor operator *(Tensor a, long b) => a.Mul(a.ScalarFor(b));
 
+    /// <summary>Multiplies every element by a whole number.</summary>
+    public static Tensor operator *(long a, Tensor b) => b.Mul(b.ScalarFor(a));
+
     /// <summary>Elementwise true division, broadcasting.</summary>
     public static Tensor operator /(Tensor a, Tensor b) => a.Div(b);
 
@@ -51,6 +61,9 @@ public sealed partial class Tensor
 
     /// <summary>Divides every element by a whole number.</summary>
     public static Tensor operator /(Tensor a, long b) => a.Div(a.ScalarFor(b));
+
+    /// <summary>Divides a whole number by every element.</summary>
+    public static Tensor operator /(long a, Tensor b) => b.ScalarFor(a).Div(b);
 
     /// <summary>Elementwise negation.</summary>
     public static Tensor operator -(Tensor a) => a.Neg();
@@ -79,12 +92,24 @@ public sealed partial class Tensor
     /// <summary>Mask of <c>a &lt; b</c>.</summary>
     public static Tensor operator <(Tensor a, double b) => a.Lt(b);
 
+    /// <summary>Mask of <c>a &lt; b</c> for a whole number b (exact on int64 tensors).</summary>
+    public static Tensor operator <(Tensor a, long b) => a.Lt(b);
+
     /// <summary>Mask of <c>a &gt; b</c>.</summary>
     public static Tensor operator >(Tensor a, double b) => a.Gt(b);
+
+    /// <summary>Mask of <c>a &gt; b</c> for a whole number b (exact on int64 tensors).</summary>
+    public static Tensor operator >(Tensor a, long b) => a.Gt(b);
 
     /// <summary>Mask of <c>a &lt;= b</c>.</summary>
     public static Tensor operator <=(Tensor a, double b) => a.Le(b);
 
+    /// <summary>Mask of <c>a &lt;= b</c> for a whole number b (exact on int64 tensors).</summary>
+    public static Tensor operator <=(Tensor a, long b) => a.Le(b);
+
     /// <summary>Mask of <c>a &gt;= b</c>.</summary>
     public static Tensor operator >=(Tensor a, double b) => a.Ge(b);
+
+    /// <summary>Mask of <c>a &gt;= b</c> for a whole number b (exact on int64 tensors).</summary>
+    public static Tensor operator >=(Tensor a, long b) => a.Ge(b);
 }

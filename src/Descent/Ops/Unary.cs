@@ -157,11 +157,15 @@ internal sealed class ClampBackward(double? min, double? max) : Node
     public static Tensor Forward(Tensor x, double? min, double? max)
     {
         if (min is null && max is null) throw new ArgumentException("Clamp: give at least one of min and max");
+        // A bound with a fraction makes an integer tensor's result float32, as PyTorch's clamp with a float bound
+        // does; whole-number bounds keep it int64 (a fractional bound was truncated before).
+        if (!x.DType.IsFloatingPoint() && (min is { } a && a != Math.Floor(a) || max is { } b && b != Math.Floor(b)))
+            return Forward(x.To(DType.Float32), min, max);
         var r = x;
         using (GradMode.Set(false))
         {
-            if (min is { } lo) r = r.Maximum(Tensor.Scalar(lo, x.DType));
-            if (max is { } hi) r = r.Minimum(Tensor.Scalar(hi, x.DType));
+            if (min is { } lo) r = r.Maximum(Tensor.Scalar(lo, r.DType));
+            if (max is { } hi) r = r.Minimum(Tensor.Scalar(hi, r.DType));
             if (ReferenceEquals(r, x)) r = x.Clone();
         }
         if (!GradMode.Records(x)) return r;

@@ -72,4 +72,53 @@ public class PromotionTests
         y.Sign().Sum().Backward();
         Assert.Equal([0.0, 0.0], y.Grad!.ToArray<double>());
     }
+
+    [Fact]
+    public void WholeNumbersKeepInt64TensorsInt64AndExact()
+    {
+        // torch: 2 * t is int64 [2, 4, 6] for t = tensor([1, 2, 3]); 2.0 * t is float32. A whole number was taken as a
+        // double and made a float32 scalar, so 16777217 == 16777216 came out true.
+        var t = Tensor.From(new long[] { 1, 2, 3 });
+        foreach (var r in new[] { 2 * t, 2 + t, 2 - t, t * 2, t + 2, t - 2, Tensor.Where(t.Gt(1), t, 0), Tensor.Where(t.Gt(1), 0, t) })
+            Assert.Equal(DType.Int64, r.DType);
+        Assert.Equal([2L, 4, 6], (2 * t).ToArray<long>());
+        Assert.Equal([1L, 0, -1], (2 - t).ToArray<long>());
+        Assert.Equal([0L, 2, 3], Tensor.Where(t.Gt(1), t, 0).ToArray<long>());
+        Assert.Equal(DType.Float32, (2.0 * t).DType);
+        Assert.Equal(DType.Float32, (6 / t).DType);
+        Assert.Equal([6f, 3, 2], (6 / t).ToArray<float>());
+
+        var big = Tensor.From(new long[] { 16777217 });
+        Assert.Equal([false], big.Eq(16777216).ToArray<bool>());
+        Assert.Equal([true], big.Ne(16777216).ToArray<bool>());
+        Assert.Equal([true], (big > 16777216).ToArray<bool>());
+        Assert.Equal([true], big.Ge(16777217).ToArray<bool>());
+        Assert.Equal([false], (big < 16777217).ToArray<bool>());
+        Assert.Equal([9007199254740993L], (Tensor.From(new long[] { 0 }) + 9007199254740993L).ToArray<long>());
+
+        t.AddInPlace(1);
+        Assert.Equal([2L, 3, 4], t.ToArray<long>());
+        t.MulInPlace(2);
+        t.SubInPlace(1);
+        Assert.Equal([3L, 5, 7], t.ToArray<long>());
+        // On float tensors a whole number is that number, rounded once: 2^24 + 1 is 16777216 in float32.
+        Assert.Equal([true], Tensor.From(new[] { 16777216f }).Eq(16777217).ToArray<bool>());
+        Assert.Equal([3f], (1 + Tensor.From(new[] { 2f })).ToArray<float>());
+    }
+
+    [Fact]
+    public void ClampingIntegersWithAFractionalBoundGivesFloats()
+    {
+        // torch.clamp(tensor([-1, 1, 2, 3]), 0.5, 2.5) is float [0.5, 1, 2, 2.5]; with whole bounds it stays int64.
+        var t = Tensor.From(new long[] { -1, 1, 2, 3 });
+        var c = t.Clamp(0.5, 2.5);
+        Assert.Equal(DType.Float32, c.DType);
+        Assert.Equal([0.5f, 1, 2, 2.5f], c.ToArray<float>());
+        Assert.Equal([-0.5f, 1, 2, 3], t.Clamp(min: -0.5).ToArray<float>());
+        Assert.Equal(DType.Int64, t.Clamp(0, 2).DType);
+        Assert.Equal([0L, 1, 2, 2], t.Clamp(0, 2).ToArray<long>());
+        var e = Assert.Throws<DTypeMismatchException>(() => t.ClampInPlace(0.5, 2.5));
+        Assert.Contains("ClampInPlace", e.Message);
+        Assert.Equal([-1L, 1, 2, 3], t.ToArray<long>());
+    }
 }
