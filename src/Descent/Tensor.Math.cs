@@ -208,10 +208,10 @@ public sealed partial class Tensor
     }
 
     /// <summary>Standard deviation over <paramref name="dim"/>, or of all elements when it is null (square root of <see cref="Var(int?, bool, int)"/>).</summary>
-    public Tensor Std(int? dim = null, bool keepDim = false, int correction = 1) => Var(dim, keepDim, correction).Sqrt();
+    public Tensor Std(int? dim = null, bool keepDim = false, int correction = 1) => StdBackward.Forward(Var(dim, keepDim, correction));
 
     /// <summary>Standard deviation over several dims.</summary>
-    public Tensor Std(int[] dims, bool keepDim = false, int correction = 1) => Var(dims, keepDim, correction).Sqrt();
+    public Tensor Std(int[] dims, bool keepDim = false, int correction = 1) => StdBackward.Forward(Var(dims, keepDim, correction));
 
     /// <summary>Largest element, as a zero-dim tensor; NaN if any element is NaN.</summary>
     public Tensor Max() => ExtremeAllBackward.Forward(this, max: true);

@@ -88,6 +88,31 @@ internal sealed class SqrtBackward : Node
     internal override Tensor?[] Apply(Tensor g) => [g / (2.0 * Saved(0))];
 }
 
+/// <summary>
+/// The square root that turns a variance into a standard deviation. Its gradient is taken as 0 where the deviation
+/// is 0, as PyTorch's std backward does: a constant row's variance has a zero gradient, and 1 / (2 sqrt(0)) times
+/// that zero would make every gradient NaN.
+/// </summary>
+internal sealed class StdBackward : Node
+{
+    public static Tensor Forward(Tensor variance)
+    {
+        var r = Elementwise.Unary<SqrtOp>(variance);
+        if (!GradMode.Records(variance)) return r;
+        var node = new StdBackward();
+        node.Save(r);
+        return node.Attach(r, variance);
+    }
+
+    public override string Name => "StdBackward0";
+
+    internal override Tensor?[] Apply(Tensor g)
+    {
+        var std = Saved(0);
+        return [Tensor.Where(std.Eq(0L), 0L, g / (2.0 * std))];
+    }
+}
+
 internal sealed class TanhBackward : Node
 {
     public static Tensor Forward(Tensor x)

@@ -41,4 +41,19 @@ public class VarStdTests
         Assert.Equal([3, 1], v.Shape.ToArray());
         Close([1.25, 5.0, 0.1875], v);
     }
+
+    [Fact]
+    public void StdOfAConstantRowHasAZeroGradientNotNaN()
+    {
+        // torch: x = tensor([[1., 1., 1.], [1., 2., 4.]], requires_grad=True); x.std(1).sum().backward() gives
+        // [[0, 0, 0], [-0.4364, -0.1091, 0.5455]]; 1 / (2 sqrt(0)) times the variance's zero gradient made it NaN.
+        var x = Tensor.From(new double[,] { { 1, 1, 1 }, { 1, 2, 4 } }, requiresGrad: true);
+        var s = x.Std(1);
+        Assert.Equal("StdBackward0", s.GradFn!.Name);
+        s.Sum().Backward();
+        Close([0, 0, 0, -0.43643578047198484, -0.10910894511799625, 0.5455447255899809], x.Grad!);
+        var c = Tensor.From(new float[] { 2, 2, 2 }, requiresGrad: true);
+        c.Std().Backward();
+        Assert.Equal([0f, 0, 0], c.Grad!.ToArray<float>());
+    }
 }
