@@ -176,7 +176,7 @@ internal sealed class PowBackward : Node
     }
 }
 
-/// <summary>Elementwise maximum or minimum; the gradient goes to the chosen operand, split in half on ties as in PyTorch.</summary>
+/// <summary>Elementwise maximum or minimum; the gradient goes to the chosen operand, split in half on ties and given to both at a NaN, as in PyTorch.</summary>
 internal sealed class ExtremumBackward(bool max) : Node
 {
     public override string Name => max ? "MaximumBackward0" : "MinimumBackward0";
@@ -191,13 +191,14 @@ internal sealed class ExtremumBackward(bool max) : Node
         return node.Attach(r, a, b);
     }
 
+    // As PyTorch: each side gets the gradient unless it lost (max: a < b for a, a > b for b), half of it on a tie.
+    // At a NaN neither side lost, so both get all of it.
     internal override Tensor?[] Apply(Tensor g)
     {
         var a = Saved(0);
         var b = Saved(1);
-        var wins = (max ? a.Gt(b) : a.Lt(b)).To(g.DType);
-        var ties = a.Eq(b).To(g.DType) * 0.5;
-        var wa = wins + ties;
-        return [NeedsGrad(0) ? g * wa : null, NeedsGrad(1) ? g * (1.0 - wa) : null];
+        var half = a.Eq(b).To(g.DType) * 0.5;
+        Tensor Share(Tensor lost) => g * (1.0 - lost.To(g.DType) - half);
+        return [NeedsGrad(0) ? Share(max ? a.Lt(b) : a.Gt(b)) : null, NeedsGrad(1) ? Share(max ? a.Gt(b) : a.Lt(b)) : null];
     }
 }

@@ -39,9 +39,12 @@ internal sealed class ExtremeAllBackward(bool max) : Node
         return node.Attach(r, x);
     }
 
+    // A NaN result came from the NaN elements, which share the gradient (x == NaN is never true), as in PyTorch.
     internal override Tensor?[] Apply(Tensor g)
     {
-        var mask = Saved(0).Eq(Saved(1)).To(g.DType);
+        var x = Saved(0);
+        var r = Saved(1);
+        var mask = (double.IsNaN(r.Item()) ? x.Ne(x) : x.Eq(r)).To(g.DType);
         return [mask * (g / mask.Sum())];
     }
 }
