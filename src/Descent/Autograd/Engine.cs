@@ -9,7 +9,19 @@ internal static class Engine
 {
     private static int _stamp;
 
+    /// <summary>
+    /// Backward passes run one at a time: nodes keep their pass's counts and pending gradients, and passes from
+    /// several threads may share nodes (a leaf's accumulator). PyTorch's engine is safe to call from several
+    /// threads too; without this, two threads' gradients for one leaf were lost.
+    /// </summary>
+    private static readonly Lock Gate = new();
+
     public static void Backward(Tensor root, Tensor grad, bool retainGraph)
+    {
+        lock (Gate) Run(root, grad, retainGraph);
+    }
+
+    private static void Run(Tensor root, Tensor grad, bool retainGraph)
     {
         var rootNode = root.GradEdge ?? throw new InvalidOperationException(
             "Backward: the tensor does not require grad and has no grad_fn; set RequiresGrad = true on the inputs you want gradients for (and do not compute it inside NoGrad())");
