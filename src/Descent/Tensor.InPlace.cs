@@ -41,11 +41,17 @@ public sealed partial class Tensor
     /// <summary><c>this *= value</c> in place for a whole number (exact on an int64 tensor).</summary>
     public Tensor MulInPlace(long value) => Apply<MulOp>(ScalarFor(value), "MulInPlace");
 
-    /// <summary><c>this /= other</c> in place (PyTorch's <c>div_</c>).</summary>
-    public Tensor DivInPlace(Tensor other) => Apply<DivOp>(other, "DivInPlace");
+    /// <summary>
+    /// <c>this /= other</c> in place (PyTorch's <c>div_</c>): true division, so an int64 tensor cannot hold the result,
+    /// as in PyTorch.
+    /// </summary>
+    public Tensor DivInPlace(Tensor other) => Apply<DivOp>(RequireTrueDivision(other), "DivInPlace");
+
+    private Tensor RequireTrueDivision(Tensor other) => DType.IsFloatingPoint() ? other
+        : throw new DTypeMismatchException($"DivInPlace: dividing gives floats, which cannot be stored in this {DType.Name()} tensor; use Div (a new float tensor), or convert this tensor with To(DType.Float32) first");
 
     /// <summary><c>this /= value</c> in place.</summary>
-    public Tensor DivInPlace(double value) => Apply<DivOp>(ScalarFor(value), "DivInPlace");
+    public Tensor DivInPlace(double value) => Apply<DivOp>(RequireTrueDivision(ScalarFor(value)), "DivInPlace");
 
     /// <summary>Sets every element to zero (PyTorch's <c>zero_</c>): the lesson's <c>w.grad.zero_()</c>.</summary>
     public Tensor ZeroInPlace() => Fill(0, "ZeroInPlace");
@@ -66,7 +72,7 @@ public sealed partial class Tensor
     /// <summary>Copies <paramref name="source"/> (broadcast to this shape, converted to this dtype) into this tensor (PyTorch's <c>copy_</c>).</summary>
     public Tensor CopyInPlace(Tensor source)
     {
-        var s = Operand(source, "CopyInPlace");
+        var s = Operand(source, "CopyInPlace", convert: true);
         bool records = CheckInPlace("CopyInPlace", source);
         using (GradMode.Set(false)) Copy.Run(s, this);
         BumpVersion();
@@ -115,10 +121,14 @@ public sealed partial class Tensor
         return this;
     }
 
-    /// <summary>The other operand of an in-place op, converted to this dtype and broadcast to this shape.</summary>
-    private Tensor Operand(Tensor other, string op)
+    /// <summary>
+    /// The other operand of an in-place op, converted to this dtype and broadcast to this shape. Arithmetic refuses a
+    /// result this dtype cannot hold (floats into int64); a copy (<paramref name="convert"/>) converts any dtype, as
+    /// PyTorch's <c>copy_</c>: toward zero into int64, nonzero as true.
+    /// </summary>
+    private Tensor Operand(Tensor other, string op, bool convert = false)
     {
-        if (!DType.IsFloatingPoint() && other.DType.IsFloatingPoint() || DType == DType.Bool && other.DType != DType.Bool)
+        if (!convert && (!DType.IsFloatingPoint() && other.DType.IsFloatingPoint() || DType == DType.Bool && other.DType != DType.Bool))
             throw new DTypeMismatchException($"{op}: the result of type {other.DType.Name()} cannot be stored in a {DType.Name()} tensor");
         CheckNoPartialOverlap(other, op);
         using var _ = GradMode.Set(false);

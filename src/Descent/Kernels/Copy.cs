@@ -43,6 +43,12 @@ internal static class Copy
         {
             case (DType.Float32, DType.Float64): System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<float, double>(src.Span<float>(), dst.Span<double>()); return;
             case (DType.Float64, DType.Float32): System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<double, float>(src.Span<double>(), dst.Span<float>()); return;
+            case (DType.Int64, DType.Float32):
+                // Rounded once: through double, 2^60 + 2^36 + 1 came out one float below the nearest.
+                var from = src.Span<long>();
+                var to = dst.Span<float>();
+                for (int i = 0; i < n; i++) to[i] = from[i];
+                return;
         }
         for (int i = 0; i < n; i++) Set(dst, i, Get(src, i));
     }

@@ -17,7 +17,17 @@ internal struct NegOp : IUnaryOp
 
 internal struct AbsOp : IUnaryOp
 {
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, INumber<T> => TensorPrimitives.Abs(x, d);
+    // TensorPrimitives.Abs throws on long.MinValue; integers wrap there instead, as PyTorch's abs and Neg do.
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(long))
+        {
+            var xs = MemoryMarshal.Cast<T, long>(x);
+            var ds = MemoryMarshal.Cast<T, long>(d);
+            for (int i = 0; i < ds.Length; i++) ds[i] = xs[i] < 0 ? unchecked(-xs[i]) : xs[i];
+        }
+        else TensorPrimitives.Abs(x, d);
+    }
 }
 
 internal struct SignOp : IUnaryOp

@@ -121,4 +121,43 @@ public class PromotionTests
         Assert.Contains("ClampInPlace", e.Message);
         Assert.Equal([-1L, 1, 2, 3], t.ToArray<long>());
     }
+
+    [Fact]
+    public void CopyInPlaceConvertsAnyDTypeAsPyTorchsCopy()
+    {
+        // torch: zeros(3, dtype=int64).copy_(tensor([1.5, 2.5, -3.5])) is [1, 2, -3]; into bool, nonzero is True.
+        var t = Tensor.Zeros([3], DType.Int64);
+        t.CopyInPlace(Tensor.From(new[] { 1.5f, 2.5f, -3.5f }));
+        Assert.Equal([1L, 2, -3], t.ToArray<long>());
+        var b = Tensor.Zeros([3], DType.Bool);
+        b.CopyInPlace(Tensor.From(new[] { 0f, 0.5f, -2f }));
+        Assert.Equal([false, true, true], b.ToArray<bool>());
+        t[0] = Tensor.Scalar(7.9);
+        Assert.Equal([7L, 2, -3], t.ToArray<long>());
+        // Arithmetic in place still refuses a float result in an int64 tensor.
+        Assert.Throws<DTypeMismatchException>(() => t.AddInPlace(Tensor.From(new[] { 0.5f, 0.5f, 0.5f })));
+    }
+
+    [Fact]
+    public void DividingAnInt64TensorInPlaceIsRefused()
+    {
+        // torch: tensor([7, -7]).div_(tensor([2, 2])) raises "result type Float can't be cast to the desired output
+        // type Long"; it did integer division ([3, -3]), and threw DivideByZeroException for a zero divisor.
+        var t = Tensor.From(new long[] { 7, -7 });
+        var e = Assert.Throws<DTypeMismatchException>(() => t.DivInPlace(Tensor.From(new long[] { 2, 0 })));
+        Assert.Contains("DivInPlace", e.Message);
+        Assert.Throws<DTypeMismatchException>(() => t.DivInPlace(2));
+        Assert.Equal([7L, -7], t.ToArray<long>());
+        Assert.Equal([3.5f, -3.5f], t.Div(Tensor.From(new long[] { 2, 2 })).ToArray<float>());
+    }
+
+    [Fact]
+    public void Int64ConvertsToFloat32RoundedOnceAndAbsWraps()
+    {
+        // torch: tensor([2**60 + 2**36 + 1]).float() is 1.1529216420458004e18 (through double it was one float below),
+        // and tensor([-2**63]).abs() wraps to -2**63 (it threw OverflowException).
+        var big = Tensor.From(new long[] { (1L << 60) + (1L << 36) + 1 });
+        Assert.Equal(1.1529216420458004e18, (double)big.To(DType.Float32).ToArray<float>()[0]);
+        Assert.Equal([long.MinValue, 5], Tensor.From(new long[] { long.MinValue, -5 }).Abs().ToArray<long>());
+    }
 }
