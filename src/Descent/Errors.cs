@@ -38,12 +38,15 @@ internal static class Shapes
         return strides;
     }
 
-    /// <summary>Wraps a possibly negative dim into [0, rank), or throws naming the op.</summary>
-    public static int Dim(int dim, int rank, string op)
+    /// <summary>
+    /// Wraps a possibly negative dim into [0, rank), or throws naming the op; <paramref name="tensorDims"/> is the
+    /// tensor's own number of dims when the op counts one more (Unsqueeze inserts one).
+    /// </summary>
+    public static int Dim(int dim, int rank, string op, int? tensorDims = null)
     {
         int r = Math.Max(rank, 1);
         if (dim < -r || dim >= r)
-            throw new ArgumentOutOfRangeException(nameof(dim), dim, $"{op}: dim {dim} is out of range for a tensor of {rank} dims (expected -{r} to {r - 1})");
+            throw new ArgumentOutOfRangeException(nameof(dim), dim, $"{op}: dim {dim} is out of range for a tensor of {tensorDims ?? rank} dims (expected -{r} to {r - 1})");
         return dim < 0 ? dim + r : dim;
     }
 

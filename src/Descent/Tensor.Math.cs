@@ -11,9 +11,11 @@ public sealed partial class Tensor
         BothBool(other) && alpha == 1 ? LogicalOr(other) : AddBackward.Forward(this, Scaled(other, alpha));
 
     /// <summary><c>this - alpha * other</c>, broadcasting (PyTorch's <c>sub</c>).</summary>
-    /// <exception cref="DTypeMismatchException">Both tensors are bool, which PyTorch refuses too.</exception>
-    public Tensor Sub(Tensor other, double alpha = 1) => BothBool(other)
-        ? throw new DTypeMismatchException("Sub: subtracting two bool tensors is not supported, as in PyTorch; use Ne() for exclusive or, or convert with To(DType.Int64)")
+    /// <exception cref="DTypeMismatchException">Either tensor is bool, which PyTorch refuses too.</exception>
+    public Tensor Sub(Tensor other, double alpha = 1) => DType == DType.Bool || other.DType == DType.Bool
+        ? throw new DTypeMismatchException(BothBool(other)
+            ? "Sub: subtracting two bool tensors is not supported, as in PyTorch; use Ne() for exclusive or, or convert with To(DType.Int64)"
+            : "Sub: subtracting with a bool tensor is not supported, as in PyTorch; to invert a mask use LogicalNot(), or convert with To(DType.Int64)")
         : SubBackward.Forward(this, Scaled(other, alpha));
 
     private bool BothBool(Tensor other) => DType == DType.Bool && other is { DType: DType.Bool };
@@ -83,10 +85,10 @@ public sealed partial class Tensor
     public Tensor Tanh() => TanhBackward.Forward(this);
 
     /// <summary>Elementwise maximum of two tensors, broadcasting; NaN propagates (PyTorch's <c>maximum</c>).</summary>
-    public Tensor Maximum(Tensor other) => ExtremumBackward.Forward(this, other, max: true);
+    public Tensor Maximum(Tensor other) => BothBool(other) ? LogicalOr(other) : ExtremumBackward.Forward(this, other, max: true);
 
     /// <summary>Elementwise minimum of two tensors, broadcasting; NaN propagates (PyTorch's <c>minimum</c>).</summary>
-    public Tensor Minimum(Tensor other) => ExtremumBackward.Forward(this, other, max: false);
+    public Tensor Minimum(Tensor other) => BothBool(other) ? LogicalAnd(other) : ExtremumBackward.Forward(this, other, max: false);
 
     /// <summary>Mask of <c>this == other</c>.</summary>
     public Tensor Eq(Tensor other) => Compare.Forward(this, other, Compare.Kind.Eq);
@@ -226,13 +228,15 @@ public sealed partial class Tensor
     public (Tensor Values, Tensor Indices) Min(int dim, bool keepDim = false) => ExtremeDimBackward.Forward(this, dim, keepDim, max: false);
 
     /// <summary>Flat index of the largest element, int64.</summary>
-    public Tensor ArgMax() => Reshape(-1).Max(0).Indices;
+    public Tensor ArgMax() => Count > 0 ? Reshape(-1).Max(0).Indices
+        : throw new ArgumentException($"ArgMax: the tensor (shape {Shapes.Format(Shape)}) is empty, so it has no largest element; give a dim or check its shape");
 
     /// <summary>Index of the largest element along <paramref name="dim"/>, int64.</summary>
     public Tensor ArgMax(int dim, bool keepDim = false) => Max(dim, keepDim).Indices;
 
     /// <summary>Flat index of the smallest element, int64.</summary>
-    public Tensor ArgMin() => Reshape(-1).Min(0).Indices;
+    public Tensor ArgMin() => Count > 0 ? Reshape(-1).Min(0).Indices
+        : throw new ArgumentException($"ArgMin: the tensor (shape {Shapes.Format(Shape)}) is empty, so it has no smallest element; give a dim or check its shape");
 
     /// <summary>Index of the smallest element along <paramref name="dim"/>, int64.</summary>
     public Tensor ArgMin(int dim, bool keepDim = false) => Min(dim, keepDim).Indices;

@@ -93,7 +93,7 @@ public sealed partial class Tensor
     /// <summary>Inserts a dim of size 1 at <paramref name="dim"/>: a view.</summary>
     public Tensor Unsqueeze(int dim)
     {
-        int d = Shapes.Dim(dim, Dim + 1, "Unsqueeze");
+        int d = Shapes.Dim(dim, Dim + 1, "Unsqueeze", tensorDims: Dim);
         var shape = new List<int>(ShapeArray);
         shape.Insert(d, 1);
         return Reshape([.. shape]);

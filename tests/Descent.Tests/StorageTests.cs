@@ -3,6 +3,8 @@ using Xunit;
 
 namespace Descent.Tests;
 
+// Alone: another test's forced collection between a buffer's death and its reuse lets the pool drop it.
+[Collection(nameof(StorageTests))]
 public class StorageTests
 {
     [Fact]
@@ -67,3 +69,6 @@ public class StorageTests
         }
     }
 }
+
+[CollectionDefinition(nameof(StorageTests), DisableParallelization = true)]
+public sealed class StorageCollection;

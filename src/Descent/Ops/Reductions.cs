@@ -170,7 +170,12 @@ internal static class Reduction
 
     public static (Tensor Values, Tensor Indices) ArgExtreme(Tensor x, int dim, bool keepDim, bool max)
     {
-        if (x.DType == DType.Bool) x = x.To(DType.Int64);
+        // Bools are compared as 0 and 1 and stay bools, as PyTorch's max and min of a mask.
+        if (x.DType == DType.Bool)
+        {
+            var (v, i) = ArgExtreme(x.To(DType.Int64), dim, keepDim, max);
+            return (v.To(DType.Bool), i);
+        }
         int rank = x.Dim;
         var reduced = new bool[rank];
         if (rank > 0) reduced[dim] = true;

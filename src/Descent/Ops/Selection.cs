@@ -180,6 +180,7 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
 {
     public static Tensor Forward(Tensor x, int dim, Tensor index)
     {
+        if (x.Dim == 0) throw new ArgumentException("IndexSelect: a zero-dim tensor has no dim to select along; Reshape(1) it first");
         dim = Shapes.Dim(dim, x.Dim, "IndexSelect");
         var ic = CheckedIndex(index, x.Dim == 0 ? 1 : x.ShapeArray[dim], dim);
         var (c, r, rows) = Prepare(x, dim, ic);

@@ -160,4 +160,31 @@ public class PromotionTests
         Assert.Equal(1.1529216420458004e18, (double)big.To(DType.Float32).ToArray<float>()[0]);
         Assert.Equal([long.MinValue, 5], Tensor.From(new long[] { long.MinValue, -5 }).Abs().ToArray<long>());
     }
+
+    [Fact]
+    public void BoolsStayBoolsThroughMaxAndMinAndRefuseSubtraction()
+    {
+        // torch: a bool tensor's max(), max(0) and maximum() are bool; t - 1, 1 - t, ints - t and floats - t raise.
+        var t = Tensor.From(new[] { true, false });
+        Assert.Equal(DType.Bool, t.Max().DType);
+        Assert.True(t.Max().Item<bool>());
+        Assert.False(t.Min().Item<bool>());
+        Assert.Equal(DType.Bool, t.Max(0).Values.DType);
+        Assert.Equal(0L, t.Max(0).Indices.Item<long>());
+        Assert.Equal([true, false], t.Maximum(Tensor.From(new[] { false, false })).ToArray<bool>());
+        Assert.Equal([false, false], t.Minimum(Tensor.From(new[] { false, true })).ToArray<bool>());
+        foreach (var sub in new Func<Tensor>[] { () => t - 1, () => 1 - t, () => Tensor.From(new long[] { 1, 2 }) - t, () => Tensor.Ones(2) - t,
+            () => Tensor.Ones(2).SubInPlace(t) })
+            Assert.Contains("LogicalNot()", Assert.Throws<DTypeMismatchException>(sub).Message);
+    }
+
+    [Fact]
+    public void MessagesNameTheRightOpAndShape()
+    {
+        var unsqueeze = Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Zeros(2, 3).Unsqueeze(4));
+        Assert.Contains("Unsqueeze: dim 4 is out of range for a tensor of 2 dims (expected -3 to 2)", unsqueeze.Message);
+        Assert.StartsWith("ArgMax: the tensor (shape [0, 3]) is empty", Assert.Throws<ArgumentException>(() => Tensor.Zeros(0, 3).ArgMax()).Message);
+        Assert.StartsWith("ArgMin: the tensor (shape [0]) is empty", Assert.Throws<ArgumentException>(() => Tensor.Zeros(0).ArgMin()).Message);
+        Assert.Contains("zero-dim", Assert.Throws<ArgumentException>(() => Tensor.Scalar(5).IndexSelect(0, Tensor.From(new long[] { 0 }))).Message);
+    }
 }
