@@ -2,7 +2,7 @@ namespace Descent;
 
 /// <summary>The result of <see cref="Linalg.Lstsq"/>, PyTorch's <c>torch.return_types.linalg_lstsq</c> without singular values.</summary>
 /// <param name="Solution">X minimising ‖A X − B‖ with the smallest norm among all minimisers. Shape: (n, k), or (n) for a 1-D B.</param>
-/// <param name="Residuals">The squared residual ‖A X − B‖² of each column of B when A is tall (m &gt; n) and of full rank; otherwise empty, as in PyTorch and NumPy. Shape: (k), (1) for a 1-D B, or (0).</param>
+/// <param name="Residuals">The squared residual ‖A X − B‖² of each column of B when A is tall (m &gt; n) and of full rank; otherwise empty. This is what NumPy's <c>lstsq</c> and PyTorch's with the gelsd, gelss or gels drivers return; PyTorch's default CPU driver (gelsy) always returns an empty tensor. Shape: (k), (1) for a 1-D B, or (0).</param>
 /// <param name="Rank">The effective rank of A: the number of diagonal entries of the pivoted R above <c>rcond</c> times the largest.</param>
 public sealed record LstsqResult(Tensor Solution, Tensor Residuals, long Rank);
 
