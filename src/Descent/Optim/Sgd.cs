@@ -80,7 +80,8 @@ public sealed class Sgd : Optimizer
             Run(parameter.Span<double>(), grad.Span<double>(), buf is null ? default : buf.Span<double>(), first, group.Lr, group.WeightDecay);
     }
 
-    // One pass over the elements; each line is one of PyTorch's tensor ops, rounded to T as PyTorch rounds them.
+    // One pass over the elements; each line is one of PyTorch's tensor ops, rounded to T as PyTorch rounds them:
+    // x.add_(y, alpha=a) is one fused multiply-add per element, y * a + x, so the results are PyTorch's to the bit.
     private void Run<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> buf, bool first, double lr, double weightDecay)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -89,20 +90,20 @@ public sealed class Sgd : Optimizer
         bool decay = weightDecay != 0, momentum = Momentum != 0, nesterov = Nesterov, maximize = Maximize;
         if (!decay && !momentum && !maximize)
         {
-            // Plain SGD, p + (-lr) * g: the same two roundings as the loop below, in SIMD (MultiplyAdd is not fused).
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(g, step, p, p);
+            // Plain SGD, p.add_(g, alpha=-lr), in SIMD.
+            System.Numerics.Tensors.TensorPrimitives.FusedMultiplyAdd(g, step, p, p);
             return;
         }
         for (int i = 0; i < p.Length; i++)
         {
             T d = maximize ? -g[i] : g[i];
-            if (decay) d += wd * p[i];
+            if (decay) d = T.FusedMultiplyAdd(p[i], wd, d); // d.add(p, alpha=weight_decay)
             if (momentum)
             {
-                buf[i] = first ? d : buf[i] * mom + keep * d;
-                d = nesterov ? d + mom * buf[i] : buf[i];
+                buf[i] = first ? d : T.FusedMultiplyAdd(d, keep, buf[i] * mom); // buf.mul_(momentum).add_(d, alpha=1 - dampening)
+                d = nesterov ? T.FusedMultiplyAdd(buf[i], mom, d) : buf[i]; // d.add(buf, alpha=momentum)
             }
-            p[i] += step * d;
+            p[i] = T.FusedMultiplyAdd(d, step, p[i]); // p.add_(d, alpha=-lr)
         }
     }
 
