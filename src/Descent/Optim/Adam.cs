@@ -108,17 +108,19 @@ public class Adam : Optimizer
         T eps = T.CreateChecked(Eps), step = T.CreateChecked(-stepSize);
         T wd = T.CreateChecked(weightDecay), shrink = T.CreateChecked(1 - lr * weightDecay);
         bool decoupled = DecoupledWeightDecay, coupled = !decoupled && weightDecay != 0, amsgrad = Amsgrad, maximize = Maximize;
+        // Each line rounds as PyTorch's CPU kernel for it does, so a step is PyTorch's to the bit: add_ with alpha and
+        // addcmul_ are fused multiply-adds, addcdiv_ is self + value * t1 / t2.
         for (int i = 0; i < p.Length; i++)
         {
             T gi = maximize ? -g[i] : g[i];
-            if (decoupled) p[i] *= shrink;
-            else if (coupled) gi += wd * p[i];
-            m[i] = m[i] * b1 + a1 * gi;
-            v[i] = v[i] * b2 + a2 * gi * gi;
+            if (decoupled) p[i] *= shrink; // p.mul_(1 - lr * weight_decay)
+            else if (coupled) gi = T.FusedMultiplyAdd(p[i], wd, gi); // grad.add(p, alpha=weight_decay)
+            m[i] = T.FusedMultiplyAdd(gi, a1, m[i] * b1); // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+            v[i] = T.FusedMultiplyAdd(a2 * gi, gi, v[i] * b2); // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
             T vi = v[i];
             if (amsgrad) vi = vMax[i] = T.Max(vMax[i], vi);
-            T denom = T.Sqrt(vi) / bc2Sqrt + eps;
-            p[i] += step * m[i] / denom;
+            T denom = T.Sqrt(vi) / bc2Sqrt + eps; // (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+            p[i] += step * m[i] / denom; // p.addcdiv_(exp_avg, denom, value=-step_size)
         }
     }
 
