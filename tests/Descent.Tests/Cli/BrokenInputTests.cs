@@ -18,6 +18,11 @@ public sealed class BrokenInputTests : IDisposable
         { "non-numeric", "temp,rainfall,humidity,apples,oranges\n73,67,43,56,70\n91,lots,64,81,101\n", "line 3, column 2 ('rainfall')" },
         { "missing value", "temp,rainfall,humidity,apples,oranges\n73,67,,56,70\n", "line 2, column 3 ('humidity')" },
         { "NaN", "temp,rainfall,humidity,apples,oranges\n73,67,43,56,70\n91,88,NaN,81,101\n", "line 3, column 3 ('humidity')" },
+        // Within float64 but not float32, the dtype of the model and of training.
+        { "beyond float32", "temp,rainfall,humidity,apples,oranges\n73,67,43,56,70\n91,1e39,64,81,101\n", "line 3, column 2 ('rainfall'): '1e39' is outside the range of float32" },
+        { "target beyond float32", "temp,rainfall,humidity,apples,oranges\n73,67,43,56,-4e38\n", "line 2, column 5 ('oranges'): '-4e38' is outside the range of float32" },
+        // Below float32's limit, but rounded up to it on the way through float64.
+        { "a hair below float32's limit", "temp,rainfall,humidity,apples,oranges\n73,67,43,56,70\n91,340282356779733661637539395458142568447,64,81,101\n", "data row 2, column 'rainfall': 3.4028235677973366E+38 rounds to infinity in float32" },
         { "empty", "", "empty" },
         { "header only", "temp,rainfall,humidity,apples,oranges\n", "no data rows" },
         { "unknown target column", "temp,rainfall,humidity,pears,oranges\n73,67,43,56,70\n", "'apples'" },
@@ -46,7 +51,7 @@ public sealed class BrokenInputTests : IDisposable
         var model = GoodModel();
         foreach (var command in Commands(data, model))
         {
-            if (name == "unknown target column" && command.StartsWith("predict", StringComparison.Ordinal)) continue; // predict needs no targets
+            if (name is "unknown target column" or "target beyond float32" && command.StartsWith("predict", StringComparison.Ordinal)) continue; // predict needs no targets
             var r = CliFolder.Run(command.Split('|'));
             r.AssertFailure(1, "broken.csv", fault);
             Assert.Empty(_folder.Outputs("broken.csv", "good.safetensors"));
