@@ -145,5 +145,11 @@ internal sealed class LinearModel
         }
     }
 
-    internal static string Number(double v) => ((float)v).ToString("G6", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// Six significant digits of the float32 value, the precision of the model; a number beyond float32's range,
+    /// such as the MSE of large errors, keeps its float64 value rather than print as Infinity.
+    /// </summary>
+    internal static string Number(double v) => float.IsFinite((float)v) || !double.IsFinite(v)
+        ? ((float)v).ToString("G6", CultureInfo.InvariantCulture)
+        : v.ToString("G6", CultureInfo.InvariantCulture);
 }

@@ -33,7 +33,7 @@ internal static class EvaluateCommand
             {
                 w.WriteStartObject();
                 w.WriteNumber("rows", data.Rows);
-                w.WriteNumber("mse", mse);
+                w.WriteNumberOrNull("mse", mse);
                 WriteMetrics(w, metrics);
                 w.WriteEndObject();
             }
@@ -53,10 +53,10 @@ internal static class EvaluateCommand
         foreach (var m in metrics)
         {
             w.WriteStartObject(m.Target);
-            w.WriteNumber("mse", m.Mse);
-            w.WriteNumber("rmse", m.Rmse);
-            w.WriteNumber("mae", m.Mae);
-            w.WriteNumber("r2", m.R2);
+            w.WriteNumberOrNull("mse", m.Mse);
+            w.WriteNumberOrNull("rmse", m.Rmse);
+            w.WriteNumberOrNull("mae", m.Mae);
+            w.WriteNumberOrNull("r2", m.R2);
             w.WriteEndObject();
         }
         w.WriteEndObject();

@@ -52,7 +52,7 @@ internal static class SolveCommand
             {
                 w.WriteStartObject();
                 TrainCommand.WriteModel(w, model);
-                w.WriteNumber("mse", mse);
+                w.WriteNumberOrNull("mse", mse);
                 w.WriteNumber("rank", rank);
                 w.WriteNumber("rows", data.Rows);
                 EvaluateCommand.WriteMetrics(w, metrics);

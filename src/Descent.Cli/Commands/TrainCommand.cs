@@ -221,17 +221,17 @@ internal static class TrainCommand
             w.WriteString("outcome", result.Outcome == TrainOutcome.Completed ? "completed" : "interrupted");
             w.WriteNumber("epochs", completed);
             w.WriteNumber("epochs_requested", s.Epochs);
-            if (completed > 0) w.WriteNumber("final_loss", result.Losses[^1]);
-            if (result.ValLosses is { Count: > 0 } vals) w.WriteNumber("final_val_loss", vals[^1]);
-            w.WriteNumber("train_mse", trainMse);
-            w.WriteNumber("optimum_mse", optimum);
+            if (completed > 0) w.WriteNumberOrNull("final_loss", result.Losses[^1]);
+            if (result.ValLosses is { Count: > 0 } vals) w.WriteNumberOrNull("final_val_loss", vals[^1]);
+            w.WriteNumberOrNull("train_mse", trainMse);
+            w.WriteNumberOrNull("optimum_mse", optimum);
             w.WriteStartArray("loss_history");
-            foreach (var l in result.Losses) w.WriteNumberValue(l);
+            foreach (var l in result.Losses) w.WriteNumberOrNullValue(l);
             w.WriteEndArray();
             if (result.ValLosses is not null)
             {
                 w.WriteStartArray("val_loss_history");
-                foreach (var l in result.ValLosses) w.WriteNumberValue(l);
+                foreach (var l in result.ValLosses) w.WriteNumberOrNullValue(l);
                 w.WriteEndArray();
             }
             WriteModel(w, result.Model);
@@ -261,12 +261,12 @@ internal static class TrainCommand
         for (int j = 0; j < model.TargetCount; j++)
         {
             w.WriteStartArray();
-            for (int k = 0; k < model.FeatureCount; k++) w.WriteNumberValue((float)model.Weight[j, k]);
+            for (int k = 0; k < model.FeatureCount; k++) w.WriteNumberOrNullValue((float)model.Weight[j, k]);
             w.WriteEndArray();
         }
         w.WriteEndArray();
         w.WriteStartArray("bias");
-        foreach (var b in model.Bias) w.WriteNumberValue((float)b);
+        foreach (var b in model.Bias) w.WriteNumberOrNullValue((float)b);
         w.WriteEndArray();
     }
 

@@ -137,4 +137,29 @@ public sealed class SolvePredictEvaluateTests : IDisposable
         Assert.Equal(0, r.Code);
         Assert.StartsWith("prediction\n73.5\n91.5\n", r.Out);
     }
+
+    [Fact]
+    public void NumbersBeyondFloat32AreNeverInfinityAndJsonNeverFails()
+    {
+        // The targets fit in float32 but the squared errors do not: the MSE is about 1e60.
+        var data = _folder.Write("large.csv", "x,y\n0,1e30\n1,-1e30\n0,-1e30\n1,1e30\n");
+        var text = CliFolder.Run("solve", "--data", data, "--target", "y");
+        Assert.True(text.Code == 0, text.Err);
+        Assert.DoesNotContain("Infinity", text.Out);
+        Assert.Contains("MSE 1E+60", text.Out);
+
+        // A weight near float32's limit times an input of 10 overflows float32: the metrics are infinite, and JSON
+        // has no infinity, so they are null.
+        var model = _folder.File("huge.safetensors");
+        Safetensors.Save(model, new Dictionary<string, Tensor>
+        {
+            ["weight"] = Tensor.From(new float[,] { { 3e38f } }),
+            ["bias"] = Tensor.From(new float[] { 0 }),
+        });
+        var overflow = _folder.Write("ten.csv", "x,prediction\n10,1\n");
+        var r = CliFolder.Run("evaluate", "--model", model, "--data", overflow, "--json");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal(JsonValueKind.Null, r.Json.GetProperty("mse").ValueKind);
+        Assert.Equal(JsonValueKind.Null, r.Json.GetProperty("metrics").GetProperty("prediction").GetProperty("rmse").ValueKind);
+    }
 }
