@@ -67,8 +67,35 @@ internal static class CommonOptions
     public static string Version =>
         (typeof(Tensor).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
 
-    /// <summary>Refuses an output path whose folder does not exist, before any work is done.</summary>
-    public static void CheckOutput(string? path, string option)
+    /// <summary>
+    /// Refuses, before any work is done, an output path whose folder does not exist, and one that names the same file
+    /// as an input or another output: an output option never replaces the user's data, a model, or another output.
+    /// Paths are compared in full, so <c>data.csv</c> and <c>./data.csv</c> are one file. Null paths are not given.
+    /// </summary>
+    public static void CheckOutputs(IReadOnlyList<(string? Path, string Option)> inputs, params (string? Path, string Option)[] outputs)
+    {
+        foreach (var (path, option) in outputs) CheckOutput(path, option);
+        var seen = inputs.Where(f => !string.IsNullOrEmpty(f.Path)).Select(f => (Full: Path.GetFullPath(f.Path!), f.Option, Input: true)).ToList();
+        foreach (var (path, option) in outputs)
+        {
+            if (path is null) continue;
+            var full = Path.GetFullPath(path);
+            foreach (var other in seen)
+            {
+                if (!string.Equals(full, other.Full, PathComparison)) continue;
+                throw new UsageException(other.Input
+                    ? $"{option} and {other.Option} name the same file ({path}); writing {option} would overwrite the {other.Option} file: give {option} another file name"
+                    : $"{other.Option} and {option} name the same file ({path}); one would overwrite the other: give each its own file name");
+            }
+            seen.Add((full, option, false));
+        }
+    }
+
+    // Windows and macOS file systems ignore case by default, so Data.csv there is data.csv.
+    private static StringComparison PathComparison =>
+        OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    private static void CheckOutput(string? path, string option)
     {
         if (path is null) return;
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));

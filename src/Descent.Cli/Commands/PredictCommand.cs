@@ -23,7 +23,7 @@ internal static class PredictCommand
 
     private static int Run(CliConsole console, string modelPath, string path, string? output)
     {
-        CommonOptions.CheckOutput(output, "--out");
+        CommonOptions.CheckOutputs([(path, "--data"), (modelPath, "--model")], (output, "--out"));
         var model = LinearModel.Load(modelPath);
         var data = LoadFor(model, path, withTargets: false);
         var predictions = model.Predict(data.Features).Contiguous().ToArray<float>();

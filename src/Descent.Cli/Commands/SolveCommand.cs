@@ -28,7 +28,7 @@ internal static class SolveCommand
 
     private static int Run(CliConsole console, string path, string[] targets, string[]? features, string? save, bool json)
     {
-        CommonOptions.CheckOutput(save, "--save");
+        CommonOptions.CheckOutputs([(path, "--data")], (save, "--save"));
         var data = DataFile.Load(path, targets, features);
         var (model, mse, rank) = LeastSquares.Fit(data.Features, data.Targets, data.FeatureNames, data.TargetNames);
         var (metrics, _) = Metrics.Compute(model.Predict(data.Features), data.Targets, data.TargetNames);

@@ -99,9 +99,7 @@ internal static class TrainCommand
 
     private static int Run(CliConsole console, string path, string[] targets, string[]? features, TrainSettings s, string? initPath, Outputs outputs, bool json, bool quiet)
     {
-        CommonOptions.CheckOutput(outputs.Save, "--save");
-        CommonOptions.CheckOutput(outputs.Log, "--log");
-        CommonOptions.CheckOutput(outputs.Plot, "--plot");
+        CommonOptions.CheckOutputs([(path, "--data"), (initPath, "--init")], (outputs.Save, "--save"), (outputs.Log, "--log"), (outputs.Plot, "--plot"));
         var data = DataFile.Load(path, targets, features);
         var init = initPath is null ? null : LinearModel.Load(initPath, "--init");
         if (init is not null) CheckInit(init, initPath!, data.FeatureNames, data.TargetNames);

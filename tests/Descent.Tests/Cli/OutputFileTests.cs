@@ -1,0 +1,57 @@
+using Xunit;
+
+namespace Descent.Tests.Cli;
+
+/// <summary>Output options: they never replace an input or each other, and their failures name the user's path and option.</summary>
+public sealed class OutputFileTests : IDisposable
+{
+    private readonly CliFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private string Model()
+    {
+        var path = _folder.File("model.safetensors");
+        Assert.Equal(0, CliFolder.Run("solve", "--data", CliFolder.Apples, "--target", "apples,oranges", "--save", path).Code);
+        return path;
+    }
+
+    [Fact]
+    public void AnOutputNeverOverwritesAnInput()
+    {
+        var data = _folder.Write("data.csv", File.ReadAllText(CliFolder.Apples));
+        var model = Model();
+        // Another spelling of the same file: paths are compared in full.
+        var sameData = Path.Combine(_folder.Root, ".", "sub", "..", "data.csv");
+        Directory.CreateDirectory(_folder.File("sub"));
+        var cases = new (string[] Args, string Output, string Input)[]
+        {
+            (["train", "--data", data, "--target", "apples,oranges", "--save", sameData], "--save", "--data"),
+            (["train", "--data", data, "--target", "apples,oranges", "--log", data], "--log", "--data"),
+            (["train", "--data", data, "--target", "apples,oranges", "--plot", data], "--plot", "--data"),
+            (["train", "--data", data, "--target", "apples,oranges", "--init", model, "--save", model], "--save", "--init"),
+            (["solve", "--data", data, "--target", "apples,oranges", "--save", data], "--save", "--data"),
+            (["predict", "--model", model, "--data", data, "--out", data], "--out", "--data"),
+            (["predict", "--model", model, "--data", data, "--out", model], "--out", "--model"),
+        };
+        var before = (File.ReadAllBytes(data), File.ReadAllBytes(model));
+        foreach (var (args, output, input) in cases)
+        {
+            var r = CliFolder.Run(args);
+            r.AssertFailure(2, $"{output} and {input} name the same file");
+            Assert.Equal("", r.Out);
+            Assert.Equal(before.Item1, File.ReadAllBytes(data));
+            Assert.Equal(before.Item2, File.ReadAllBytes(model));
+        }
+        Assert.Empty(_folder.Outputs("data.csv", "model.safetensors"));
+    }
+
+    [Fact]
+    public void TwoOutputsNeverShareAFile()
+    {
+        var log = _folder.File("out.csv");
+        var r = CliFolder.Run("train", "--data", CliFolder.Apples, "--target", "apples,oranges", "--log", log, "--plot", log);
+        r.AssertFailure(2, "--log and --plot name the same file");
+        Assert.False(File.Exists(log));
+    }
+}
