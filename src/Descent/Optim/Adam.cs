@@ -156,11 +156,13 @@ public class Adam : Optimizer
         return state;
     }
 
-    private protected override string? CheckState(int index, IReadOnlyDictionary<string, Tensor> state)
+    // The loaded amsgrad flag, not the current one, says whether max_exp_avg_sq is needed: PyTorch takes the saved
+    // group's options, so a plain Adam state loads into an AMSGrad optimizer and turns AMSGrad off.
+    private protected override string? CheckState(int index, IReadOnlyDictionary<string, Tensor> state, IReadOnlyDictionary<string, double> options)
     {
         if (!state.TryGetValue("step", out var step) || step is null || step.Count != 1) return "\"step\" must be a one-element tensor";
         return CheckBuffer(index, state, "exp_avg") ?? CheckBuffer(index, state, "exp_avg_sq")
-            ?? (Amsgrad || state.ContainsKey("max_exp_avg_sq") ? CheckBuffer(index, state, "max_exp_avg_sq") : null);
+            ?? (options["amsgrad"] != 0 || state.ContainsKey("max_exp_avg_sq") ? CheckBuffer(index, state, "max_exp_avg_sq") : null);
     }
 
     private protected override void SetState(int index, IReadOnlyDictionary<string, Tensor>? state)

@@ -95,8 +95,11 @@ public abstract class Optimizer
     /// <summary>The state of parameter <paramref name="index"/> by PyTorch's names (not copied), or null when it has none.</summary>
     private protected abstract Dictionary<string, Tensor>? GetState(int index);
 
-    /// <summary>The error in <paramref name="state"/> for parameter <paramref name="index"/>, or null when it can be loaded.</summary>
-    private protected abstract string? CheckState(int index, IReadOnlyDictionary<string, Tensor> state);
+    /// <summary>
+    /// The error in <paramref name="state"/> for parameter <paramref name="index"/>, or null when it can be loaded;
+    /// <paramref name="options"/> are the hyperparameters being loaded with it, which replace the current ones.
+    /// </summary>
+    private protected abstract string? CheckState(int index, IReadOnlyDictionary<string, Tensor> state, IReadOnlyDictionary<string, double> options);
 
     /// <summary>Replaces the state of parameter <paramref name="index"/> with copies from a checked <paramref name="state"/>, or clears it when null.</summary>
     private protected abstract void SetState(int index, IReadOnlyDictionary<string, Tensor>? state);
@@ -158,7 +161,7 @@ public abstract class Optimizer
         {
             if (!map.ContainsKey(id)) Fail($"the state of parameter {id} belongs to no parameter group");
             if (state is null) Fail($"the state of parameter {id} is null");
-            if (CheckState(map[id], state!) is { } error) Fail($"the state of parameter {id.ToString(CultureInfo.InvariantCulture)}: {error}");
+            if (CheckState(map[id], state!, stateDict.ParamGroups[0].Options) is { } error) Fail($"the state of parameter {id.ToString(CultureInfo.InvariantCulture)}: {error}");
         }
         // SetOptions checks before it changes anything, so it goes first.
         SetOptions(stateDict.ParamGroups[0].Options);

@@ -128,7 +128,8 @@ public sealed class Sgd : Optimizer
     private protected override Dictionary<string, Tensor>? GetState(int index) =>
         _buffers[index] is { } buf ? new() { ["momentum_buffer"] = buf } : null;
 
-    private protected override string? CheckState(int index, IReadOnlyDictionary<string, Tensor> state) =>
+    // The buffer is optional whatever the momentum, as in PyTorch: without one, the next step starts it afresh.
+    private protected override string? CheckState(int index, IReadOnlyDictionary<string, Tensor> state, IReadOnlyDictionary<string, double> options) =>
         state.Count == 0 ? null : CheckBuffer(index, state, "momentum_buffer");
 
     private protected override void SetState(int index, IReadOnlyDictionary<string, Tensor>? state) =>

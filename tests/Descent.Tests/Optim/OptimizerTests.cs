@@ -200,6 +200,42 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void LoadStateDictTakesTheSavedAmsgradFlagAsPyTorchDoes()
+    {
+        // PyTorch's load_state_dict takes the saved groups' options: a plain Adam state loads into an AMSGrad
+        // optimizer, which then goes on as plain Adam.
+        var first = new Problem(DType.Float32);
+        var plain = new Adam(first.Parameters, 0.1);
+        for (int i = 0; i < 2; i++) first.Step(plain);
+        var saved = plain.StateDict();
+        var second = new Problem(DType.Float32);
+        using (Tensor.NoGrad())
+        {
+            second.W.CopyInPlace(first.W);
+            second.B.CopyInPlace(first.B);
+        }
+        var resumed = new Adam(second.Parameters, 0.1, amsgrad: true);
+        resumed.LoadStateDict(saved);
+        Assert.False(resumed.Amsgrad);
+        Assert.Equal(Enumerable.Range(0, 3).Select(_ => first.Step(plain)), Enumerable.Range(0, 3).Select(_ => second.Step(resumed)));
+        Assert.Equal(first.W.ToArray<float>(), second.W.ToArray<float>());
+        Assert.DoesNotContain("max_exp_avg_sq", resumed.StateDict().State[0].Keys);
+
+        // The other way round, an AMSGrad state turns AMSGrad on; without its maximum it cannot be resumed.
+        var p = new Problem(DType.Float32);
+        var amsgrad = new Adam(p.Parameters, 0.1, amsgrad: true);
+        p.Step(amsgrad);
+        var withMax = amsgrad.StateDict();
+        var other = new Adam(new Problem(DType.Float32).Parameters, 0.1);
+        other.LoadStateDict(withMax);
+        Assert.True(other.Amsgrad);
+        withMax.State[0].Remove("max_exp_avg_sq");
+        var missing = new Adam(new Problem(DType.Float32).Parameters, 0.1);
+        Assert.Contains("the state of parameter 0: \"max_exp_avg_sq\" is missing", Assert.Throws<ArgumentException>(() => missing.LoadStateDict(withMax)).Message);
+        Assert.False(missing.Amsgrad);
+    }
+
+    [Fact]
     public void ParameterGroupsHaveTheirOwnLearningRates()
     {
         var a = Tensor.Ones([2], requiresGrad: true);
