@@ -132,7 +132,8 @@ public abstract class Optimizer
     /// <summary>
     /// Restores a state saved by <see cref="StateDict"/> (PyTorch's <c>load_state_dict</c>): each group's
     /// hyperparameters and each parameter's state, matched by position. Everything is checked first, so a state
-    /// that does not fit (other group sizes, shapes or missing entries) leaves the optimizer unchanged.
+    /// that does not fit (other group sizes, shapes or missing entries, or groups that differ in an option other than
+    /// lr and weight decay, which PyTorch keeps per group and this optimizer for all groups) leaves it unchanged.
     /// </summary>
     /// <exception cref="ArgumentException">The state does not fit this optimizer; the message says where.</exception>
     public void LoadStateDict(OptimizerStateDict stateDict)
@@ -152,6 +153,11 @@ public abstract class Optimizer
                 Fail($"parameter group {gi} has {saved.Params.Count} parameter(s) in the state dict but {_groups[gi].Parameters.Count} in the optimizer");
             foreach (var key in required)
                 if (!saved.Options.ContainsKey(key)) Fail($"parameter group {gi} lacks the option \"{key}\"");
+            // PyTorch keeps every option per group; here only lr and weight decay are, so groups that differ in
+            // another would not train as they did in PyTorch.
+            foreach (var (key, _) in Options())
+                if (!saved.Options[key].Equals(stateDict.ParamGroups[0].Options[key]))
+                    Fail(string.Create(CultureInfo.InvariantCulture, $"parameter group {gi} has {key} {saved.Options[key]} but group 0 has {stateDict.ParamGroups[0].Options[key]}; {Name} has one {key} for all its groups"));
             if (!(saved.Options["lr"] >= 0) || !(saved.Options["weight_decay"] >= 0))
                 Fail(string.Create(CultureInfo.InvariantCulture, $"parameter group {gi} has lr {saved.Options["lr"]} and weight_decay {saved.Options["weight_decay"]}; neither may be negative"));
             foreach (var id in saved.Params)

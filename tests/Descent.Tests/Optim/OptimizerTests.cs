@@ -236,6 +236,24 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void LoadStateDictRefusesGroupsThatDifferInAnOptionKeptForAllGroups()
+    {
+        // PyTorch would give each group its own momentum; Sgd has one, so taking group 0's would train differently.
+        Sgd Build() => new([new ParamGroup([Tensor.Zeros([2], requiresGrad: true)]), new ParamGroup([Tensor.Zeros([3], requiresGrad: true)], lr: 0.5)], 0.1, momentum: 0.9);
+        var sd = Build().StateDict();
+        sd.ParamGroups[1].Options["momentum"] = 0.5;
+        var opt = Build();
+        var ex = Assert.Throws<ArgumentException>(() => opt.LoadStateDict(sd));
+        Assert.Contains("parameter group 1 has momentum 0.5 but group 0 has 0.9; Sgd has one momentum for all its groups", ex.Message);
+        Assert.Equal(0.9, opt.Momentum);
+        // Learning rates and weight decays are per group, as in PyTorch.
+        sd.ParamGroups[1].Options["momentum"] = 0.9;
+        sd.ParamGroups[1].Options["lr"] = 0.25;
+        opt.LoadStateDict(sd);
+        Assert.Equal(0.25, opt.ParamGroups[1].Lr);
+    }
+
+    [Fact]
     public void ParameterGroupsHaveTheirOwnLearningRates()
     {
         var a = Tensor.Ones([2], requiresGrad: true);
