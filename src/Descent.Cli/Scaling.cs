@@ -49,8 +49,10 @@ internal sealed class Scaling
         var x64 = t.To(DType.Float64);
         var mean = x64.Mean(0).ToArray<double>();
         var std = x64.Std(0, correction: 0).ToArray<double>();
+        var largest = x64.Abs().Max(0).Values.ToArray<double>();
+        // Constant: a spread negligible against the column's own largest value (or all zero), whatever its units.
         for (int i = 0; i < std.Length; i++)
-            if (!(std[i] > 1e-12 * Math.Max(1, Math.Abs(mean[i])))) std[i] = 1;
+            if (!(std[i] > 1e-12 * largest[i])) std[i] = 1;
         return (mean, std);
     }
 

@@ -32,6 +32,20 @@ public sealed class ScalingMetricsTests
     }
 
     [Fact]
+    public void ConstantColumnsAreFoundWhateverTheirUnits()
+    {
+        // Tiny values that vary are not constant; a large offset with rounding-level wobble and all zeros are.
+        var x = Tensor.From(new double[,] { { 0, 1e6, 0, 2e-12 }, { 1e-12, 1e6 + 1e-10, 0, 2e-12 }, { 5e-13, 1e6, 0, 2e-12 } });
+        var y = Tensor.From(new double[,] { { 1e-15 }, { 3e-15 }, { 2e-15 } });
+        var scaling = Scaling.Fit(x, y);
+        Assert.Equal(x.Std(0, correction: 0).ToArray<double>()[0], scaling.FeatureStd[0]);
+        Assert.Equal(1.0, scaling.FeatureStd[1]);
+        Assert.Equal(1.0, scaling.FeatureStd[2]);
+        Assert.Equal(1.0, scaling.FeatureStd[3]);
+        Assert.Equal(y.Std(0, correction: 0).ToArray<double>()[0], scaling.TargetStd[0]);
+    }
+
+    [Fact]
     public void IdentityScalingChangesNothing()
     {
         var scaling = Scaling.Identity(2, 1);

@@ -51,6 +51,21 @@ public sealed class TrainTests : IDisposable
         AssertDefaultsReachOptimum(path, string.Join(',', Enumerable.Range(0, targets).Select(j => $"y{j}")));
     }
 
+    [Fact]
+    public void DefaultsReachTheOptimumWhenAFeatureIsInTinyUnits()
+    {
+        // a is in [0, 1e-12], as a length in metres might be for a physicist's data: it must be standardized like any other.
+        var random = new Random(11);
+        var csv = new StringBuilder("a,b,y\n");
+        for (int i = 0; i < 40; i++)
+        {
+            double a = random.NextDouble() * 1e-12, b = random.NextDouble() * 10;
+            double y = 3e12 * a + b + (random.NextDouble() - 0.5) * 0.01;
+            csv.Append(CultureInfo.InvariantCulture, $"{a:R},{b:R},{y:R}\n");
+        }
+        AssertDefaultsReachOptimum(_folder.Write("tiny.csv", csv.ToString()), "y");
+    }
+
     private void AssertDefaultsReachOptimum(string data, string targets)
     {
         var solve = CliFolder.Run("solve", "--data", data, "--target", targets, "--json");
