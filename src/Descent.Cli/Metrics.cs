@@ -40,6 +40,22 @@ internal static class Metrics
         return (result, total / Math.Max(1, rows * cols));
     }
 
+    /// <summary>
+    /// Whether <paramref name="mse"/>, over all entries of <paramref name="targets"/> [rows, targets], is negligible
+    /// against them: below 1e-12 of their mean variance (or, for targets that barely vary, of 1e-12 of their mean
+    /// square). That is rounding error, not misfit, so the data are fit exactly and a ratio to that MSE means nothing.
+    /// </summary>
+    public static bool IsExactFit(double mse, Tensor targets)
+    {
+        var y = targets.To(DType.Float64);
+        double variance = y.Var(0, correction: 0).Mean().Item();
+        double meanSquare = y.Square().Mean().Item();
+        return mse <= 1e-12 * Math.Max(variance, 1e-12 * meanSquare);
+    }
+
+    /// <summary>What the reports say of an MSE for which <see cref="IsExactFit"/> holds.</summary>
+    public const string ExactFitNote = "the features fit the targets exactly (up to rounding)";
+
     /// <summary>The mean squared error over all entries.</summary>
     public static double Mse(Tensor predictions, Tensor targets)
     {

@@ -66,7 +66,8 @@ internal static class SolveCommand
         {
             console.Out.WriteLine($"least-squares fit of {string.Join(", ", data.TargetNames)} on {string.Join(", ", data.FeatureNames)} over {data.Rows} rows of {Path.GetFileName(path)}:");
             foreach (var equation in model.Equations()) console.Out.WriteLine("  " + equation);
-            console.Out.WriteLine($"MSE {LinearModel.Number(mse)} (over all {data.Rows}x{data.TargetNames.Count} entries): no gradient-descent run on this data can go lower");
+            console.Out.WriteLine($"MSE {LinearModel.Number(mse)} (over all {data.Rows}x{data.TargetNames.Count} entries): " +
+                (Metrics.IsExactFit(mse, data.Targets) ? Metrics.ExactFitNote : "no gradient-descent run on this data can go lower"));
             EvaluateCommand.WriteTable(console.Out, metrics);
             if (save is not null) console.Out.WriteLine($"saved {save}");
         }

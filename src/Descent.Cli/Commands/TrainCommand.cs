@@ -130,7 +130,7 @@ internal static class TrainCommand
         }
 
         if (json) console.Out.WriteLine(Summary(result, s, completed, trainMse, optimum, saved));
-        else Report(console.Out, result, path, completed, trainMse, optimum, saved);
+        else Report(console.Out, result, path, completed, trainMse, optimum, Metrics.IsExactFit(optimum, result.TrainTargets), saved);
         if (interrupted)
         {
             console.WriteNote(completed == 0
@@ -268,7 +268,7 @@ internal static class TrainCommand
         w.WriteEndArray();
     }
 
-    private static void Report(TextWriter output, TrainResult result, string path, int completed, double trainMse, double optimum, string? saved)
+    private static void Report(TextWriter output, TrainResult result, string path, int completed, double trainMse, double optimum, bool exact, string? saved)
     {
         var model = result.Model;
         string rows = result.ValRows > 0 ? $"{result.TrainRows} rows (+{result.ValRows} for validation)" : $"{result.TrainRows} rows";
@@ -277,9 +277,12 @@ internal static class TrainCommand
             output.WriteLine($"trained Linear({model.FeatureCount} -> {model.TargetCount}) on {rows} of {Path.GetFileName(path)} for {completed} epochs in {result.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s: loss {LinearModel.Number(result.Losses[0])} -> {LinearModel.Number(result.Losses[^1])}");
             if (result.ValLosses is { Count: > 0 } vals) output.WriteLine($"validation loss {LinearModel.Number(vals[0])} -> {LinearModel.Number(vals[^1])}");
         }
-        double gap = optimum > 0 ? Math.Round((trainMse / optimum - 1) * 100, 2) + 0.0 : 0;
-        string percent = (gap < 0 ? "" : "+") + gap.ToString("0.00", CultureInfo.InvariantCulture);
-        output.WriteLine($"training MSE of the final model {LinearModel.Number(trainMse)}; least-squares optimum {LinearModel.Number(optimum)} ('descent solve'){(optimum > 0 ? $", {percent}%" : "")}");
+        // A percentage of an optimum that is only rounding error is noise: the training MSE is then the gap itself.
+        double gap = exact ? 0 : Math.Round((trainMse / optimum - 1) * 100, 2) + 0.0;
+        string comparison = exact
+            ? $": {Metrics.ExactFitNote}, so the gap is the training MSE itself"
+            : $", {(gap < 0 ? "" : "+")}{gap.ToString("0.00", CultureInfo.InvariantCulture)}%";
+        output.WriteLine($"training MSE of the final model {LinearModel.Number(trainMse)}; least-squares optimum {LinearModel.Number(optimum)} ('descent solve'){comparison}");
         foreach (var equation in model.Equations()) output.WriteLine("  " + equation);
         if (saved is not null) output.WriteLine($"saved {saved}: weight {model.TargetCount}x{model.FeatureCount} and bias {model.TargetCount} in raw units, loadable by PyTorch's nn.Linear");
     }

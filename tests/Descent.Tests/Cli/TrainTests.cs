@@ -66,6 +66,26 @@ public sealed class TrainTests : IDisposable
         AssertDefaultsReachOptimum(_folder.Write("tiny.csv", csv.ToString()), "y");
     }
 
+    [Fact]
+    public void AnExactFitIsReportedAsSuchNotAsAPercentage()
+    {
+        // Two rows and four features: the optimum is rounding error (about 1e-30), and a percentage of it is noise.
+        var data = _folder.Write("exact.csv", "a,b,c,d,y\n1,2,3,4,5\n2,3,5,7,1\n");
+        var train = CliFolder.Run("train", "--data", data, "--target", "y");
+        Assert.True(train.Code == 0, train.Err);
+        var line = train.Out.Split('\n').Single(l => l.StartsWith("training MSE", StringComparison.Ordinal));
+        Assert.Contains("the features fit the targets exactly (up to rounding), so the gap is the training MSE itself", line);
+        Assert.DoesNotContain("%", line);
+        var solve = CliFolder.Run("solve", "--data", data, "--target", "y");
+        Assert.True(solve.Code == 0, solve.Err);
+        Assert.Contains("entries): the features fit the targets exactly (up to rounding)", solve.Out);
+        Assert.DoesNotContain("can go lower", solve.Out);
+
+        // Data that do not fit exactly keep the percentage and the floor.
+        Assert.Matches(@"optimum [0-9.]+ \('descent solve'\), [+-][0-9]+\.[0-9]{2}%", CliFolder.Run("train", "--data", CliFolder.Apples, "--target", "apples,oranges").Out);
+        Assert.Contains("no gradient-descent run on this data can go lower", CliFolder.Run("solve", "--data", CliFolder.Apples, "--target", "apples").Out);
+    }
+
     private void AssertDefaultsReachOptimum(string data, string targets)
     {
         var solve = CliFolder.Run("solve", "--data", data, "--target", targets, "--json");
