@@ -3,7 +3,8 @@ namespace Descent.IO;
 /// <summary>
 /// Writes a file all-or-nothing: the content goes to a temporary file in the target's folder, is flushed to disk, and
 /// is then renamed over the target. A crash or an exception part-way leaves the previous file (if any) untouched,
-/// and the temporary file is deleted on failure.
+/// and the temporary file is deleted on failure. A failure to create, write or rename the file is reported with the
+/// caller's path, never the temporary file's name, which the caller has never heard of.
 /// </summary>
 internal static class AtomicFile
 {
@@ -24,12 +25,27 @@ internal static class AtomicFile
             }
             File.Move(temp, full, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e.Message.Contains(temp, StringComparison.Ordinal))
+        {
+            TryDelete(temp);
+            throw WithPath(e, e.Message.Replace(temp, full, StringComparison.Ordinal));
+        }
         catch
         {
             TryDelete(temp);
             throw;
         }
     }
+
+    // The same kind of exception, so that callers catching DirectoryNotFoundException and the like still do.
+    private static Exception WithPath(Exception e, string message) => e switch
+    {
+        DirectoryNotFoundException => new DirectoryNotFoundException(message, e),
+        FileNotFoundException f => new FileNotFoundException(message, f.FileName, e),
+        PathTooLongException => new PathTooLongException(message, e),
+        UnauthorizedAccessException => new UnauthorizedAccessException(message, e),
+        _ => new IOException(message, e),
+    };
 
     private static void TryDelete(string temp)
     {

@@ -71,6 +71,21 @@ public class AtomicWriteTests
     }
 
     [Fact]
+    public void FailuresNameTheCallersPathNotTheTemporaryFile()
+    {
+        using var dir = TempDir.Create();
+        var tensors = IOFixtures.Sample();
+        var missing = Path.Combine(dir.Path, "missing", "x.npy");
+        var e = Assert.Throws<DirectoryNotFoundException>(() => Npy.Save(missing, tensors["weight"]));
+        Assert.Contains(missing, e.Message);
+        Assert.DoesNotContain(".tmp", e.Message);
+        var taken = Path.Combine(dir.Path, "taken");
+        Directory.CreateDirectory(taken);
+        var io = Assert.ThrowsAny<IOException>(() => Safetensors.Save(taken, tensors));
+        Assert.DoesNotContain(".tmp", io.Message);
+    }
+
+    [Fact]
     public void ASuccessfulSaveReplacesTheOldFileWhole()
     {
         var (dir, path) = Existing("model.safetensors");
