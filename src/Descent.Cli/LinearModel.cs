@@ -59,21 +59,14 @@ internal sealed class LinearModel
     }
 
     /// <summary>Writes the model atomically: a failed or interrupted write leaves no partial file.</summary>
-    public void Save(string path, IReadOnlyDictionary<string, string> extraMetadata)
+    public void Save(string path, IReadOnlyDictionary<string, string> extraMetadata, string option = "--save")
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
         if (Features is not null) metadata["features"] = JsonSerializer.Serialize(Features, CliJson.Default.StringArray);
         metadata["targets"] = JsonSerializer.Serialize(Targets, CliJson.Default.StringArray);
         foreach (var (key, value) in extraMetadata) metadata[key] = value;
         var tensors = new Dictionary<string, Tensor> { ["weight"] = WeightTensor(), ["bias"] = BiasTensor() };
-        try
-        {
-            Safetensors.Save(path, tensors, metadata);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CliException($"{path}: cannot write the model: {e.Message}");
-        }
+        OutputFile.Write(path, option, "the model", stream => Safetensors.Save(stream, tensors, metadata));
     }
 
     /// <summary>Reads and checks a model file; every problem is a <see cref="CliException"/> naming the file.</summary>

@@ -46,19 +46,7 @@ internal static class LossPlot
         plot.YLabel(log ? "loss (MSE, log scale)" : "loss (MSE)");
         plot.ShowLegend(Alignment.UpperRight);
 
-        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp.png");
-        try
-        {
-            plot.SavePng(temp, 800, 500);
-            File.Move(temp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CliException($"{path}: cannot write the plot: {e.Message} (--plot)");
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        var png = plot.GetImageBytes(800, 500, ImageFormat.Png);
+        OutputFile.Write(path, "--plot", "the plot", stream => stream.Write(png));
     }
 }

@@ -40,7 +40,7 @@ internal static class PredictCommand
             text.Append('\n');
         }
         if (output is null) console.Out.Write(text.ToString());
-        else TextFile.Write(output, text.ToString(), "--out");
+        else OutputFile.WriteText(output, "--out", "the predictions", text.ToString());
         return ExitCodes.Success;
     }
 

@@ -119,7 +119,7 @@ internal static class TrainCommand
         string? saved = null;
         if (completed > 0)
         {
-            if (outputs.Log is not null) TextFile.Write(outputs.Log, LogCsv(result), "--log");
+            if (outputs.Log is not null) OutputFile.WriteText(outputs.Log, "--log", "the loss log", LogCsv(result));
             if (outputs.Plot is not null)
                 LossPlot.Save(outputs.Plot, result.Losses, result.ValLosses, optimum, $"descent train: {Path.GetFileName(path)} ({string.Join(", ", data.TargetNames)})");
             if (outputs.Save is not null)

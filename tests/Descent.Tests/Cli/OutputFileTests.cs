@@ -1,3 +1,5 @@
+using Descent.Cli;
+using Descent.Cli.Commands;
 using Xunit;
 
 namespace Descent.Tests.Cli;
@@ -53,5 +55,52 @@ public sealed class OutputFileTests : IDisposable
         var r = CliFolder.Run("train", "--data", CliFolder.Apples, "--target", "apples,oranges", "--log", log, "--plot", log);
         r.AssertFailure(2, "--log and --plot name the same file");
         Assert.False(File.Exists(log));
+    }
+
+    [Fact]
+    public void AFolderRemovedDuringTrainingIsReportedWithTheUsersPath()
+    {
+        var sub = _folder.File("sub");
+        Directory.CreateDirectory(sub);
+        var log = Path.Combine(sub, "log.csv");
+        TrainCommand.AfterBatch = _ => Directory.Delete(sub, recursive: true);
+        CliResult r;
+        try
+        {
+            r = CliFolder.Run("train", "--data", CliFolder.Apples, "--target", "apples,oranges", "--epochs", "1", "--log", log);
+        }
+        finally
+        {
+            TrainCommand.AfterBatch = null;
+        }
+        r.AssertFailure(1, $"{log}: cannot write the loss log: the folder '{sub}' does not exist (--log)");
+        Assert.DoesNotContain(".tmp", r.Err);
+    }
+
+    [Fact]
+    public void EveryWriterNamesTheUsersPathAndOption()
+    {
+        var missing = Path.Combine(_folder.Root, "gone", "x");
+        var taken = _folder.File("taken");
+        Directory.CreateDirectory(taken);
+        var model = new LinearModel(new double[,] { { 1 } }, [0], new[] { "a" }, new[] { "y" });
+        var writers = new (string Option, string What, Action<string> Write)[]
+        {
+            ("--save", "the model", path => model.Save(path, new Dictionary<string, string>())),
+            ("--plot", "the plot", path => LossPlot.Save(path, [2.0, 1.0], null, 0.5, "title")),
+            ("--log", "the loss log", path => OutputFile.WriteText(path, "--log", "the loss log", "epoch,loss\n")),
+            ("--out", "the predictions", path => OutputFile.WriteText(path, "--out", "the predictions", "y\n")),
+        };
+        foreach (var (option, what, write) in writers)
+        {
+            var gone = Assert.Throws<CliException>(() => write(missing));
+            Assert.Equal($"{missing}: cannot write {what}: the folder '{Path.GetDirectoryName(missing)}' does not exist ({option})", gone.Message);
+            // A folder where the file should go: the system's reason, with the user's path in it.
+            var folder = Assert.Throws<CliException>(() => write(taken));
+            Assert.StartsWith($"{taken}: cannot write {what}: ", folder.Message);
+            Assert.EndsWith($"({option})", folder.Message);
+            Assert.DoesNotContain(".tmp", folder.Message);
+        }
+        Assert.Equal(["taken"], Directory.GetFileSystemEntries(_folder.Root).Select(Path.GetFileName));
     }
 }
