@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Descent.Cli.Commands;
 using Descent.IO;
 
 namespace Descent.Cli;
@@ -14,6 +15,7 @@ internal static class DataFile
     /// </summary>
     public static CsvData Load(string path, IReadOnlyList<string> targets, IReadOnlyList<string>? features, string option = "--data")
     {
+        CommonOptions.CheckFileName(path, option);
         if (Directory.Exists(path)) throw new CliException($"{path}: is a folder, not a CSV file ({option})");
         if (!File.Exists(path)) throw new CliException($"{path}: no such file ({option})");
         var options = new CsvOptions { Targets = targets, Features = features, DType = DType.Float64 };

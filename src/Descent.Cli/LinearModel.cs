@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Descent.Cli.Commands;
 using Descent.IO;
 
 namespace Descent.Cli;
@@ -72,6 +73,7 @@ internal sealed class LinearModel
     /// <summary>Reads and checks a model file; every problem is a <see cref="CliException"/> naming the file.</summary>
     public static LinearModel Load(string path, string option = "--model")
     {
+        CommonOptions.CheckFileName(path, option);
         if (Directory.Exists(path)) throw new CliException($"{path}: is a folder, not a model file ({option})");
         if (!File.Exists(path)) throw new CliException($"{path}: no such model file ({option})");
         SafetensorsFile file;

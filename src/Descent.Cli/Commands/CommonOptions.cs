@@ -95,9 +95,16 @@ internal static class CommonOptions
     private static StringComparison PathComparison =>
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
+    /// <summary>Refuses an empty or blank file name, which the shell passes for <c>--data ""</c> or an unset variable.</summary>
+    public static void CheckFileName(string path, string option)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new UsageException($"{option} needs a file name, got '{path}'");
+    }
+
     private static void CheckOutput(string? path, string option)
     {
         if (path is null) return;
+        CheckFileName(path, option);
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null && !Directory.Exists(folder))
             throw new CliException($"{path}: the folder '{folder}' does not exist ({option})");

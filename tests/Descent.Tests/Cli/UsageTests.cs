@@ -29,6 +29,15 @@ public sealed class UsageTests
         { ["evaluate", "--model", "m.safetensors"], "--data" },
         { ["solve", "--data", "x.csv"], "--target" },
         { ["demo", "extra"], "extra" },
+        // An empty file name, as an unset shell variable gives: named, not an internal ArgumentException.
+        { ["train", "--data", "x.csv", "--target", "a", "--save", ""], "--save needs a file name, got ''" },
+        { ["train", "--data", "x.csv", "--target", "a", "--log", ""], "--log needs a file name" },
+        { ["train", "--data", "x.csv", "--target", "a", "--plot", " "], "--plot needs a file name" },
+        { ["solve", "--data", "x.csv", "--target", "a", "--save", ""], "--save needs a file name" },
+        { ["predict", "--model", "m.safetensors", "--data", "x.csv", "--out", ""], "--out needs a file name" },
+        { ["solve", "--data", "", "--target", "a"], "--data needs a file name" },
+        { ["evaluate", "--model", "", "--data", "x.csv"], "--model needs a file name" },
+        { ["train", "--data", CliFolder.Apples, "--target", "apples", "--init", ""], "--init needs a file name" },
     };
 
     [Theory]
