@@ -218,9 +218,12 @@ public static class Csv
     {
         int i = raw.IndexOfAny(NotText);
         if (i < 0) return;
-        var what = raw[i] == '\uFFFD' ? "bytes that are not UTF-8 text" : $"control character U+{(int)raw[i]:X4}";
+        // Undecodable bytes are most often text saved in a legacy encoding (Latin-1, Windows-1252): say how to fix that.
+        var problem = raw[i] == '\uFFFD'
+            ? "the field holds bytes that are not UTF-8 text; this does not look like a text CSV file, or it is text in another encoding such as Latin-1: save it as UTF-8"
+            : $"the field holds control character U+{(int)raw[i]:X4}; this does not look like a text CSV file";
         var colName = header is not null && col < header.Length ? header[col] : null;
-        throw new CsvFormatException(name, $"the field holds {what}; this does not look like a text CSV file", line, col + 1, colName);
+        throw new CsvFormatException(name, problem, line, col + 1, colName);
     }
 
     private static void CheckQuotes(ReadOnlySpan<char> raw, string name, int line, int col, string[]? header)

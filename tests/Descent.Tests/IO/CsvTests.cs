@@ -179,6 +179,17 @@ public class CsvTests
     }
 
     [Fact]
+    public void ALatin1FileIsToldToBeSavedAsUtf8()
+    {
+        using var dir = TempDir.Create();
+        var path = Path.Combine(dir.Path, "latin1.csv");
+        File.WriteAllBytes(path, [.. "city,y\n"u8, (byte)'K', 0xF6, .. "ln,3\n"u8]); // Köln in Latin-1
+        var e = Assert.Throws<CsvFormatException>(() => Csv.Load(path, new CsvOptions { Targets = ["y"], Features = [] }));
+        Assert.StartsWith(path + ": line 2, column 1 ('city'): the field holds bytes that are not UTF-8 text", e.Message);
+        Assert.EndsWith("or it is text in another encoding such as Latin-1: save it as UTF-8", e.Message);
+    }
+
+    [Fact]
     public void AMissingFileIsAPlainFileNotFoundException()
     {
         Assert.Throws<FileNotFoundException>(() => Csv.Load(Path.Combine(AppContext.BaseDirectory, "no-such.csv"), "y"));
