@@ -15,9 +15,7 @@ internal static class DataFile
     /// </summary>
     public static CsvData Load(string path, IReadOnlyList<string> targets, IReadOnlyList<string>? features, string option = "--data")
     {
-        CommonOptions.CheckFileName(path, option);
-        if (Directory.Exists(path)) throw new CliException($"{path}: is a folder, not a CSV file ({option})");
-        if (!File.Exists(path)) throw new CliException($"{path}: no such file ({option})");
+        CheckFile(path, option);
         var options = new CsvOptions { Targets = targets, Features = features, DType = DType.Float64 };
         var data = Read(path, options);
         // The model and the training run are float32 (PyTorch's default), where such a value becomes infinite. A
@@ -31,6 +29,27 @@ internal static class DataFile
         if (data.FeatureNames.Count == 0)
             throw new CliException($"{path}: no feature columns are left once the targets ({string.Join(", ", targets)}) are taken out; the model needs at least one input");
         return data;
+    }
+
+    /// <summary>The column names in the header of <paramref name="path"/>; the data rows are not read.</summary>
+    public static IReadOnlyList<string> Header(string path, string option = "--data")
+    {
+        CheckFile(path, option);
+        try
+        {
+            return Csv.ReadHeader(path);
+        }
+        catch (CsvFormatException e)
+        {
+            throw new CliException(e.Message);
+        }
+    }
+
+    private static void CheckFile(string path, string option)
+    {
+        CommonOptions.CheckFileName(path, option);
+        if (Directory.Exists(path)) throw new CliException($"{path}: is a folder, not a CSV file ({option})");
+        if (!File.Exists(path)) throw new CliException($"{path}: no such file ({option})");
     }
 
     private static CsvData Read(string path, CsvOptions options)

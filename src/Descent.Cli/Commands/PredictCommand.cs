@@ -60,11 +60,18 @@ internal static class PredictCommand
         return data;
     }
 
+    // Only the header is read here, so the columns after the model's may hold anything, text included.
     private static string[] FirstColumns(string path, int count)
     {
-        var header = DataFile.Load(path, [], null).FeatureNames;
+        var header = DataFile.Header(path);
         if (header.Count < count)
             throw new CliException($"{path}: the model takes {count} features but the file has only {header.Count} columns");
+        // A nameless first column is most often the row index pandas writes, not a feature.
+        int unnamed = header.Take(count).ToList().IndexOf("");
+        if (unnamed >= 0)
+            throw new CliException($"{path}: column {unnamed + 1} has no name in the header, so it cannot be a feature" +
+                (unnamed == 0 ? " (a nameless first column is usually the row index pandas writes: save with to_csv(index=False))" : "") +
+                $"; the model file names no features, so it takes the first {count} columns");
         return [.. header.Take(count)];
     }
 }

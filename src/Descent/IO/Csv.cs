@@ -66,6 +66,27 @@ public static class Csv
         return Read(reader, options, name);
     }
 
+    /// <summary>
+    /// The column names in the header of the CSV file at <paramref name="path"/>, as <see cref="Load(string, CsvOptions)"/>
+    /// reads them (unquoted, trimmed), without reading the data rows (pandas' <c>read_csv(path, nrows=0).columns</c>).
+    /// </summary>
+    /// <exception cref="CsvFormatException">The file is empty, or its header is malformed or names a column twice.</exception>
+    public static IReadOnlyList<string> ReadHeader(string path, char separator = ',')
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var reader = Reader(new CsvOptions { Separator = separator }).FromFile(path);
+        try
+        {
+            foreach (var row in reader)
+                if (CheckRow(row, path, null) is { } line) return Header(row, path, line);
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+        {
+            throw new CsvFormatException(path, $"cannot be read as CSV: {e.Message}");
+        }
+        throw new CsvFormatException(path, "the file is empty: expected a header row");
+    }
+
     // The header is read as an ordinary row so that this code, not Sep, reports duplicate names; quotes are
     // removed here too, so that an unterminated quote is reported as such rather than as a strange value.
     private static SepReaderOptions Reader(CsvOptions options)
@@ -96,11 +117,7 @@ public static class Csv
         int rows = 0;
         foreach (var row in reader)
         {
-            if (row.ColCount == 1 && Raw(row, 0).IsWhiteSpace()) continue;
-            // Sep reports the first row's start as the line after it when HasHeader is off; it always starts on line 1.
-            int line = row.RowIndex == 0 ? 1 : row.LineNumberFrom;
-            for (int c = 0; c < row.ColCount; c++) CheckText(Raw(row, c), name, line, c, header);
-            for (int c = 0; c < row.ColCount; c++) CheckQuotes(Raw(row, c), name, line, c, header);
+            if (CheckRow(row, name, header) is not { } line) continue;
             if (header is null)
             {
                 header = Header(row, name, line);
@@ -120,6 +137,17 @@ public static class Csv
             Tensor.FromSpan<T>(CollectionsMarshal.AsSpan(targets), rows, targetCols.Length),
             [.. featureCols.Select(c => header[c])],
             [.. targetCols.Select(c => header[c])]);
+    }
+
+    /// <summary>The line a row starts on once its fields are checked for binary content and quotes; null for a blank line.</summary>
+    private static int? CheckRow(SepReader.Row row, string name, string[]? header)
+    {
+        if (row.ColCount == 1 && Raw(row, 0).IsWhiteSpace()) return null;
+        // Sep reports the first row's start as the line after it when HasHeader is off; it always starts on line 1.
+        int line = row.RowIndex == 0 ? 1 : row.LineNumberFrom;
+        for (int c = 0; c < row.ColCount; c++) CheckText(Raw(row, c), name, line, c, header);
+        for (int c = 0; c < row.ColCount; c++) CheckQuotes(Raw(row, c), name, line, c, header);
+        return line;
     }
 
     private static string[] Header(SepReader.Row row, string name, int line)

@@ -136,6 +136,15 @@ public sealed class SolvePredictEvaluateTests : IDisposable
         var r = CliFolder.Run("predict", "--model", model, "--data", CliFolder.Apples);
         Assert.Equal(0, r.Code);
         Assert.StartsWith("prediction\n73.5\n91.5\n", r.Out);
+
+        // Only the first three columns are read: a text column further right is no obstacle.
+        var labelled = _folder.Write("labelled.csv", "temp,rainfall,humidity,region\n73,67,43,north\n91,88,64,south\n");
+        r = CliFolder.Run("predict", "--model", model, "--data", labelled);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal("prediction\n73.5\n91.5\n", r.Out);
+        // A nameless first column, pandas' row index, is not taken as the first feature.
+        var indexed = _folder.Write("indexed.csv", ",temp,rainfall,humidity\n0,73,67,43\n");
+        CliFolder.Run("predict", "--model", model, "--data", indexed).AssertFailure(1, "indexed.csv", "column 1 has no name", "to_csv(index=False)");
     }
 
     [Fact]

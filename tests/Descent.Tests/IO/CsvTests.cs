@@ -190,6 +190,19 @@ public class CsvTests
     }
 
     [Fact]
+    public void ReadHeaderReadsOnlyTheHeader()
+    {
+        using var dir = TempDir.Create();
+        var path = Path.Combine(dir.Path, "data.csv");
+        File.WriteAllText(path, "\n\"a\"; b ;c\n1;2;not a number\n");
+        Assert.Equal(["a", "b", "c"], Csv.ReadHeader(path, ';'));
+        File.WriteAllText(path, "\n\n");
+        Assert.Contains("the file is empty", Assert.Throws<CsvFormatException>(() => Csv.ReadHeader(path)).Message);
+        File.WriteAllText(path, "a,b,a\n1,2,3\n");
+        Assert.Contains("names column 'a' twice", Assert.Throws<CsvFormatException>(() => Csv.ReadHeader(path)).Message);
+    }
+
+    [Fact]
     public void AMissingFileIsAPlainFileNotFoundException()
     {
         Assert.Throws<FileNotFoundException>(() => Csv.Load(Path.Combine(AppContext.BaseDirectory, "no-such.csv"), "y"));
