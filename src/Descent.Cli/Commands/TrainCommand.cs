@@ -99,7 +99,10 @@ internal static class TrainCommand
 
     private static int Run(CliConsole console, string path, string[] targets, string[]? features, TrainSettings s, string? initPath, Outputs outputs, bool json, bool quiet)
     {
-        CommonOptions.CheckOutputs([(path, "--data"), (initPath, "--init")], (outputs.Save, "--save"), (outputs.Log, "--log"), (outputs.Plot, "--plot"));
+        CommonOptions.CheckOutputs([(path, "--data")], (outputs.Save, "--save"), (outputs.Log, "--log"), (outputs.Plot, "--plot"));
+        // --save may name the --init model, to go on training it in place: it is read whole before anything is written,
+        // and the new model replaces it whole or not at all. The log and plot may not.
+        CommonOptions.CheckOutputs([(initPath, "--init")], (outputs.Log, "--log"), (outputs.Plot, "--plot"));
         var data = DataFile.Load(path, targets, features);
         var init = initPath is null ? null : LinearModel.Load(initPath, "--init");
         if (init is not null) CheckInit(init, initPath!, data.FeatureNames, data.TargetNames);

@@ -31,7 +31,7 @@ public sealed class OutputFileTests : IDisposable
             (["train", "--data", data, "--target", "apples,oranges", "--save", sameData], "--save", "--data"),
             (["train", "--data", data, "--target", "apples,oranges", "--log", data], "--log", "--data"),
             (["train", "--data", data, "--target", "apples,oranges", "--plot", data], "--plot", "--data"),
-            (["train", "--data", data, "--target", "apples,oranges", "--init", model, "--save", model], "--save", "--init"),
+            (["train", "--data", data, "--target", "apples,oranges", "--init", model, "--log", model], "--log", "--init"),
             (["solve", "--data", data, "--target", "apples,oranges", "--save", data], "--save", "--data"),
             (["predict", "--model", model, "--data", data, "--out", data], "--out", "--data"),
             (["predict", "--model", model, "--data", data, "--out", model], "--out", "--model"),
@@ -46,6 +46,17 @@ public sealed class OutputFileTests : IDisposable
             Assert.Equal(before.Item2, File.ReadAllBytes(model));
         }
         Assert.Empty(_folder.Outputs("data.csv", "model.safetensors"));
+    }
+
+    [Fact]
+    public void SaveMayReplaceTheInitModelToTrainItFurther()
+    {
+        var model = Model();
+        var before = File.ReadAllBytes(model);
+        var r = CliFolder.Run("train", "--data", CliFolder.Apples, "--target", "apples,oranges", "--init", model, "--save", model, "--epochs", "3", "--quiet");
+        Assert.Equal(0, r.Code);
+        Assert.NotEqual(before, File.ReadAllBytes(model));
+        Assert.Equal(0, CliFolder.Run("predict", "--model", model, "--data", CliFolder.Apples).Code);
     }
 
     [Fact]
