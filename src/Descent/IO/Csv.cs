@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
 using nietras.SeparatedValues;
@@ -219,23 +220,37 @@ public static class Csv
         T value;
         if (typeof(T) == typeof(float))
         {
-            ok = float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float f);
-            if (ok && !float.IsFinite(f)) wide = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+            ok = float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float f) || TryInfinity(text, out f);
+            if (ok && !float.IsFinite(f)) wide = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : f;
             else wide = f;
             value = (T)(object)f;
         }
         else
         {
-            ok = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out wide);
+            ok = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out wide) || TryInfinity(text, out wide);
             value = (T)(object)wide;
         }
         if (!ok)
             throw new CsvFormatException(name, $"{Show(text)} is not a number", line, col + 1, header[col]);
+        // Digits that overflow (1e39 in float32, 1e400 in either) are out of range; NaN and inf are words.
         if (!options.AllowNonFinite && !double.IsFinite(typeof(T) == typeof(float) ? (double)(float)(object)value : wide))
-            throw new CsvFormatException(name, double.IsFinite(wide)
+            throw new CsvFormatException(name, text.ContainsAnyInRange('0', '9')
                 ? $"{Show(text)} is outside the range of {options.DType.Name()} (set AllowNonFinite to accept it as infinity)"
                 : $"{Show(text)} is not a finite number (set AllowNonFinite to accept NaN and infinities)", line, col + 1, header[col]);
         return value;
+    }
+
+    /// <summary>
+    /// <c>inf</c>, <c>+inf</c> and <c>-inf</c> in any case, as NumPy and pandas write infinities; .NET's parser reads
+    /// <c>Infinity</c> and <c>NaN</c> but not these.
+    /// </summary>
+    private static bool TryInfinity<T>(ReadOnlySpan<char> text, out T value) where T : IFloatingPointIeee754<T>
+    {
+        var t = text.Trim();
+        bool negative = t.StartsWith('-');
+        if (negative || t.StartsWith('+')) t = t[1..];
+        value = negative ? T.NegativeInfinity : T.PositiveInfinity;
+        return t.Equals("inf", StringComparison.OrdinalIgnoreCase);
     }
 
     // Control characters other than tabs and line breaks, and U+FFFD (what undecodable bytes become).

@@ -112,7 +112,10 @@ public class CsvTests
     [InlineData("a,b\n1,NaN\n", 2, 2, "b", "'NaN' is not a finite number")]
     [InlineData("a,b\n1,-Infinity\n", 2, 2, "b", "not a finite number")]
     [InlineData("a,b\n1,1e39\n", 2, 2, "b", "'1e39' is outside the range of float32")]
-    [InlineData("a,b\n1,1e400\n", 2, 2, "b", "not a finite number")]
+    [InlineData("a,b\n1,1e400\n", 2, 2, "b", "'1e400' is outside the range of float32")]
+    [InlineData("a,b\n1,inf\n", 2, 2, "b", "'inf' is not a finite number")]
+    [InlineData("a,b\n1,-INF\n", 2, 2, "b", "'-INF' is not a finite number")]
+    [InlineData("a,b\n1,infinite\n", 2, 2, "b", "'infinite' is not a number")]
     [InlineData("a,b\n1,\"2\n", 2, 2, "b", "a quoted field is never closed")]
     [InlineData("a,b\n1,\"2\"x\n", 2, 2, "b", "text follows the closing quote in '\"2\"x'")]
     [InlineData("a,b\n1,2\"\n", 2, 2, "b", "a quote appears inside the unquoted field")]
@@ -165,6 +168,14 @@ public class CsvTests
         Assert.True(float.IsNaN(v[0]));
         Assert.Equal(float.NegativeInfinity, v[1]);
         Assert.Equal(float.PositiveInfinity, v[2]);
+        // NumPy's savetxt and pandas' to_csv write infinities as inf and -inf, and NaN as nan.
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            var numpy = Csv.Parse("a\ninf\n-inf\n+Inf\nnan\n1e400\n", new CsvOptions { AllowNonFinite = true, DType = dtype }).Features.To(DType.Float64).ToArray<double>();
+            Assert.Equal([double.PositiveInfinity, double.NegativeInfinity, double.PositiveInfinity], numpy[..3]);
+            Assert.True(double.IsNaN(numpy[3]));
+            Assert.Equal(double.PositiveInfinity, numpy[4]);
+        }
     }
 
     [Fact]
