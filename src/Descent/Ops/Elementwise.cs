@@ -192,13 +192,13 @@ internal sealed class ExtremumBackward(bool max) : Node
     }
 
     // As PyTorch: each side gets the gradient unless it lost (max: a < b for a, a > b for b), half of it on a tie.
-    // At a NaN neither side lost, so both get all of it.
+    // At a NaN neither side lost, so both get all of it. The loser gets an exact 0, even where g is NaN or infinite.
     internal override Tensor?[] Apply(Tensor g)
     {
         var a = Saved(0);
         var b = Saved(1);
-        var half = a.Eq(b).To(g.DType) * 0.5;
-        Tensor Share(Tensor lost) => g * (1.0 - lost.To(g.DType) - half);
-        return [NeedsGrad(0) ? Share(max ? a.Lt(b) : a.Gt(b)) : null, NeedsGrad(1) ? Share(max ? a.Gt(b) : a.Lt(b)) : null];
+        var share = Tensor.Where(a.Eq(b), g * 0.5, g);
+        return [NeedsGrad(0) ? Tensor.Where(max ? a.Lt(b) : a.Gt(b), 0L, share) : null,
+            NeedsGrad(1) ? Tensor.Where(max ? a.Gt(b) : a.Lt(b), 0L, share) : null];
     }
 }

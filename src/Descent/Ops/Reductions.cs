@@ -39,13 +39,14 @@ internal sealed class ExtremeAllBackward(bool max) : Node
         return node.Attach(r, x);
     }
 
-    // A NaN result came from the NaN elements, which share the gradient (x == NaN is never true), as in PyTorch.
+    // A NaN result came from the NaN elements, which share the gradient (x == NaN is never true), as in PyTorch; the
+    // others get an exact 0, even where g is NaN or infinite.
     internal override Tensor?[] Apply(Tensor g)
     {
         var x = Saved(0);
         var r = Saved(1);
-        var mask = (double.IsNaN(r.Item()) ? x.Ne(x) : x.Eq(r)).To(g.DType);
-        return [mask * (g / mask.Sum())];
+        var mask = double.IsNaN(r.Item()) ? x.Ne(x) : x.Eq(r);
+        return [Tensor.Where(mask, g / mask.To(g.DType).Sum(), 0L)];
     }
 }
 

@@ -39,4 +39,23 @@ public class NanGradientTests
         Assert.Equal([1f, 1, 0.5f, 0], c.Grad!.ToArray<float>());
         Assert.Equal([1f, 1, 0.5f, 1], d.Grad!.ToArray<float>());
     }
+
+    [Fact]
+    public void TheLosingSideGetsAnExactZeroEvenFromANaNOrInfiniteGradient()
+    {
+        // torch: a = [1, 3], b = [2, 2]; a.maximum(b).backward([nan, nan]) gives a [0, nan] and b [nan, 0];
+        // tensor([1, 3]).max().backward(inf) gives [0, inf]. Multiplying by a 0/1 mask made the zeros NaN.
+        var a = Leaf(1, 3);
+        var b = Leaf(2, 2);
+        a.Maximum(b).Backward(Tensor.From(new[] { float.NaN, float.NaN }));
+        var ga = a.Grad!.ToArray<float>();
+        var gb = b.Grad!.ToArray<float>();
+        Assert.Equal(0f, ga[0]);
+        Assert.True(float.IsNaN(ga[1]));
+        Assert.True(float.IsNaN(gb[0]));
+        Assert.Equal(0f, gb[1]);
+        var x = Leaf(1, 3);
+        x.Max().Backward(Tensor.Scalar(float.PositiveInfinity));
+        Assert.Equal([0f, float.PositiveInfinity], x.Grad!.ToArray<float>());
+    }
 }
