@@ -23,6 +23,10 @@ public static partial class Functional
     public static Tensor MseLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
     {
         Pair(input, target, "MseLoss");
+        // A mask as the target (0/1 labels) counts as numbers: PyTorch's mse_loss is one op that promotes it, where the
+        // subtraction it is written with here refuses bools.
+        if (target.DType == DType.Bool) target = target.To(input.DType.IsFloatingPoint() ? input.DType : DType.Float32);
+        if (input.DType == DType.Bool) input = input.To(target.DType.IsFloatingPoint() ? target.DType : DType.Float32);
         // Reduced, one primitive as PyTorch's (MseLossBackward0): no tensor of differences or squares, same bits.
         if (reduction is Reduction.Mean or Reduction.Sum && Ops.MseLossBackward.Applies(input, target))
             return Ops.MseLossBackward.Forward(input, target, reduction == Reduction.Mean);

@@ -126,6 +126,16 @@ public class FunctionalTests
     }
 
     [Fact]
+    public void MseLossTakesAMaskAsATarget()
+    {
+        // torch: F.mse_loss(tensor([0.5, 0.2]), tensor([True, False])) is 0.1450; with reduction='none', [0.25, 0.04].
+        var preds = Tensor.From(new[] { 0.5f, 0.2f });
+        var mask = Tensor.From(new[] { true, false });
+        Assert.Equal(0.145f, Functional.MseLoss(preds, mask).Item<float>(), 6);
+        Assert.Equal([0.25f, 0.2f * 0.2f], Functional.MseLoss(preds, mask, Reduction.None).ToArray<float>());
+    }
+
+    [Fact]
     public void LossesRejectMismatchedShapesAndBadTargets()
     {
         var ex = Assert.Throws<ShapeMismatchException>(() => Functional.MseLoss(Tensor.Zeros(5, 1), Tensor.Zeros(5)));
