@@ -42,15 +42,19 @@ internal static class Metrics
 
     /// <summary>
     /// Whether <paramref name="mse"/>, over all entries of <paramref name="targets"/> [rows, targets], is negligible
-    /// against them: below 1e-12 of their mean variance (or, for targets that barely vary, of 1e-12 of their mean
-    /// square). That is rounding error, not misfit, so the data are fit exactly and a ratio to that MSE means nothing.
+    /// against every target: below 1e-12 of the smallest target's variance (or, for a target that barely varies, of
+    /// 1e-12 of its mean square). That is rounding error, not misfit, so the data are fit exactly and a ratio to that
+    /// MSE means nothing. Against the mean variance, one exactly fit target with a large spread hid a poor fit of
+    /// another.
     /// </summary>
     public static bool IsExactFit(double mse, Tensor targets)
     {
         var y = targets.To(DType.Float64);
-        double variance = y.Var(0, correction: 0).Mean().Item();
-        double meanSquare = y.Square().Mean().Item();
-        return mse <= 1e-12 * Math.Max(variance, 1e-12 * meanSquare);
+        var variance = y.Var(0, correction: 0).Reshape(-1).ToArray<double>();
+        var meanSquare = y.Square().Mean(0).Reshape(-1).ToArray<double>();
+        double scale = double.PositiveInfinity;
+        for (int k = 0; k < variance.Length; k++) scale = Math.Min(scale, Math.Max(variance[k], 1e-12 * meanSquare[k]));
+        return mse <= 1e-12 * scale;
     }
 
     /// <summary>What the reports say of an MSE for which <see cref="IsExactFit"/> holds.</summary>

@@ -56,12 +56,22 @@ internal static class CommonOptions
     {
         string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
         if (T.TryParse(token, styles, CultureInfo.InvariantCulture, out var value)) return value;
+        // Digits that do not fit (--epochs 99999999999) are a whole number, only too large for the option.
+        if (styles == NumberStyles.Integer && System.Numerics.BigInteger.TryParse(token, styles, CultureInfo.InvariantCulture, out var big))
+        {
+            r.AddError($"'{token}' is {(big.Sign < 0 ? "below" : "above")} the range of this option ({(big.Sign < 0 ? "at least" : "at most")} {(big.Sign < 0 ? MinOf<T>() : MaxOf<T>())})");
+            return T.Zero;
+        }
         string hint = token.Contains(',') && T.TryParse(token.Replace(',', '.'), styles, CultureInfo.InvariantCulture, out _)
             ? $"; write decimals with a dot: {token.Replace(',', '.')}"
             : "";
         r.AddError($"'{token}' is not {what}{hint}");
         return T.Zero;
     }
+
+    private static string MaxOf<T>() => typeof(T) == typeof(long) ? long.MaxValue.ToString(CultureInfo.InvariantCulture) : int.MaxValue.ToString(CultureInfo.InvariantCulture);
+
+    private static string MinOf<T>() => typeof(T) == typeof(long) ? long.MinValue.ToString(CultureInfo.InvariantCulture) : int.MinValue.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The tool's version, recorded in the files it writes.</summary>
     public static string Version =>
@@ -75,11 +85,11 @@ internal static class CommonOptions
     public static void CheckOutputs(IReadOnlyList<(string? Path, string Option)> inputs, params (string? Path, string Option)[] outputs)
     {
         foreach (var (path, option) in outputs) CheckOutput(path, option);
-        var seen = inputs.Where(f => !string.IsNullOrEmpty(f.Path)).Select(f => (Full: Path.GetFullPath(f.Path!), f.Option, Input: true)).ToList();
+        var seen = inputs.Where(f => !string.IsNullOrEmpty(f.Path)).Select(f => (Full: RealPath(f.Path!), f.Option, Input: true)).ToList();
         foreach (var (path, option) in outputs)
         {
             if (path is null) continue;
-            var full = Path.GetFullPath(path);
+            var full = RealPath(path);
             foreach (var other in seen)
             {
                 if (!string.Equals(full, other.Full, PathComparison)) continue;
@@ -89,6 +99,33 @@ internal static class CommonOptions
             }
             seen.Add((full, option, false));
         }
+    }
+
+    /// <summary>
+    /// The full path with every symbolic link on the way resolved, so that a link and its target compare equal
+    /// (<c>--data link.csv --out data.csv</c> would otherwise replace the data). Parts that do not exist yet stay as
+    /// written.
+    /// </summary>
+    private static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.GetPathRoot(full) ?? "";
+        var current = root;
+        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            try
+            {
+                var target = Directory.Exists(current) ? Directory.ResolveLinkTarget(current, returnFinalTarget: true)
+                    : File.Exists(current) ? File.ResolveLinkTarget(current, returnFinalTarget: true) : null;
+                if (target is not null) current = Path.GetFullPath(target.FullName);
+            }
+            catch (IOException)
+            {
+                // A link that cannot be followed (a loop, no permission) is compared as written.
+            }
+        }
+        return current;
     }
 
     // Windows and macOS file systems ignore case by default, so Data.csv there is data.csv.

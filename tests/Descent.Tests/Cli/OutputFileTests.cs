@@ -49,6 +49,25 @@ public sealed class OutputFileTests : IDisposable
     }
 
     [Fact]
+    public void AnOutputNeverOverwritesAnInputThroughASymbolicLink()
+    {
+        if (OperatingSystem.IsWindows()) return; // creating links there needs a privilege
+        var data = _folder.Write("data.csv", File.ReadAllText(CliFolder.Apples));
+        var model = Model();
+        var link = _folder.File("link.csv");
+        File.CreateSymbolicLink(link, data);
+        var folderLink = _folder.File("linked");
+        Directory.CreateSymbolicLink(folderLink, _folder.Root);
+        var before = File.ReadAllBytes(data);
+        foreach (var (input, output) in new[] { (link, data), (data, link), (data, Path.Combine(folderLink, "data.csv")) })
+        {
+            var r = CliFolder.Run("predict", "--model", model, "--data", input, "--out", output);
+            r.AssertFailure(2, "--out and --data name the same file");
+            Assert.Equal(before, File.ReadAllBytes(data));
+        }
+    }
+
+    [Fact]
     public void SaveMayReplaceTheInitModelToTrainItFurther()
     {
         var model = Model();

@@ -70,6 +70,23 @@ public sealed class SolvePredictEvaluateTests : IDisposable
     }
 
     [Fact]
+    public void AnExactlyFitTargetDoesNotHideAPoorFitOfAnother()
+    {
+        // big = 1e7 x is fit exactly, small is noise the features cannot explain (R² near 0); the MSE over both
+        // (about half small's variance) was negligible against their mean variance, and was reported as an exact fit.
+        var rows = Enumerable.Range(0, 50).Select(i =>
+        {
+            double x = Math.Sin(i * 1.7) * 2, noise = Math.Cos(i * i * 0.37);
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{x},{1e7 * x},{noise}");
+        });
+        var data = _folder.Write("mixed.csv", "x,big,small\n" + string.Join("\n", rows) + "\n");
+        var r = CliFolder.Run("solve", "--data", data, "--target", "big,small");
+        Assert.Equal(0, r.Code);
+        Assert.DoesNotContain("exactly", r.Out);
+        Assert.Contains("no gradient-descent run", r.Out);
+    }
+
+    [Fact]
     public void PredictWritesOneColumnPerTargetAndMatchesTheModel()
     {
         var save = _folder.File("solved.safetensors");

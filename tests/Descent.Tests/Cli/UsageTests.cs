@@ -58,6 +58,8 @@ public sealed class UsageTests
     [InlineData("--epochs", "many", "'many' is not a whole number")]
     [InlineData("--batch-size", "2.5", "'2.5' is not a whole number")]
     [InlineData("--seed", "x", "'x' is not a whole number")]
+    [InlineData("--epochs", "99999999999", "'99999999999' is above the range of this option (at most 2147483647)")]
+    [InlineData("--seed", "-99999999999999999999", "is below the range of this option (at least -9223372036854775808)")]
     public void BadNumbersSayWhatWasExpected(string option, string value, string message)
     {
         // A decimal comma was read as a thousands separator: --lr 0,01 trained with a learning rate of 1.
