@@ -60,10 +60,15 @@ public sealed partial class Tensor
     /// <summary>Sets every element to <paramref name="value"/> (PyTorch's <c>fill_</c>).</summary>
     public Tensor FillInPlace(double value) => Fill(value, "FillInPlace");
 
-    private Tensor Fill(double value, string op)
+    /// <summary>Sets every element to the whole number <paramref name="value"/>, exact on an int64 tensor.</summary>
+    public Tensor FillInPlace(long value) => Fill(0, "FillInPlace", ScalarFor(value).To(DType));
+
+    // exact: the value as a zero-dim tensor of this dtype, when a double cannot hold it (a whole number past 2^53).
+    private Tensor Fill(double value, string op, Tensor? exact = null)
     {
         bool records = CheckInPlace(op, null);
-        if (IsContiguous) FillRaw(value);
+        if (exact is not null) Copy.Run(exact.Expand(ShapeArray), this);
+        else if (IsContiguous) FillRaw(value);
         else Copy.Run(Scalar(value, DType).Expand(ShapeArray), this);
         BumpVersion();
         if (records) OverwriteBackward.Record("FillBackward0", this, null);
@@ -81,16 +86,21 @@ public sealed partial class Tensor
         return this;
     }
 
-    /// <summary>Clamps every element into [min, max] in place (PyTorch's <c>clamp_</c>).</summary>
-    public Tensor ClampInPlace(double? min = null, double? max = null)
+    /// <summary>Clamps every element into [min, max] in place (PyTorch's <c>clamp_</c>); an integer tensor needs whole-number bounds.</summary>
+    public Tensor ClampInPlace(double? min = null, double? max = null) => ClampInPlace(t => t.Clamp(min, max));
+
+    /// <summary>Clamps every element into [min, max] in place, with whole-number bounds (exact on an int64 tensor).</summary>
+    public Tensor ClampInPlace(long? min = null, long? max = null) => ClampInPlace(t => t.Clamp(min, max));
+
+    private Tensor ClampInPlace(Func<Tensor, Tensor> clamp)
     {
         bool records = CheckInPlace("ClampInPlace", null);
         Tensor r;
         // Clamp saves its input for backward, so a recorded clamp works on a copy of the old values.
-        if (records) r = Clone().Clamp(min, max);
-        else using (GradMode.Set(false)) r = Clamp(min, max);
+        if (records) r = clamp(Clone());
+        else using (GradMode.Set(false)) r = clamp(this);
         if (r.DType != DType)
-            throw new DTypeMismatchException($"ClampInPlace: a bound with a fraction makes the result {r.DType.Name()}, which cannot be stored in a {DType.Name()} tensor; use Clamp, or whole-number bounds");
+            throw new DTypeMismatchException($"ClampInPlace: the clamped values are {r.DType.Name()}, which cannot be stored in this {DType.Name()} tensor (a number with a fraction or a double bound makes floats, as in PyTorch); use Clamp, or whole-number bounds");
         using (GradMode.Set(false)) Copy.Run(r, this);
         BumpVersion();
         if (records) SetGradFn(r.GradFn!);
@@ -147,14 +157,16 @@ public sealed partial class Tensor
     /// <summary>
     /// Refuses an operand that shares some, but not exactly all, of its memory with this tensor (<c>x.AddInPlace(x.T)</c>,
     /// <c>x[1..].AddInPlace(x[..^1])</c>): the kernel would read elements it has already overwritten. The very same
-    /// view (<c>x.MulInPlace(x)</c>) is fine, element by element. PyTorch refuses the same cases.
+    /// view (<c>x.MulInPlace(x)</c>) is fine, element by element. As in PyTorch, only views whose elements fill their
+    /// span exactly are judged: interleaved ones (two columns of one matrix) may share no element, and are let through.
     /// </summary>
     private void CheckNoPartialOverlap(Tensor other, string op)
     {
         if (!ReferenceEquals(other.Storage, Storage) || Count == 0 || other.Count == 0) return;
-        if (other.Offset == Offset && other.ShapeArray.AsSpan().SequenceEqual(ShapeArray) && other.StridesArray.AsSpan().SequenceEqual(StridesArray)) return;
         var (lo, hi) = Extent(this);
         var (otherLo, otherHi) = Extent(other);
+        if (hi - lo + 1 != Count || otherHi - otherLo + 1 != other.Count) return;
+        if (other.Offset == Offset && other.ShapeArray.AsSpan().SequenceEqual(ShapeArray) && other.StridesArray.AsSpan().SequenceEqual(StridesArray)) return;
         if (otherLo <= hi && lo <= otherHi)
             throw new InvalidOperationException($"{op}: the operand (shape {Shapes.Format(other.Shape)}) and this tensor (shape {Shapes.Format(Shape)}) are views of the same memory and overlap in part, so the op would read elements it has already changed; Clone() the operand first");
     }

@@ -73,7 +73,22 @@ public sealed partial class Tensor
     public Tensor Sign() => SignBackward.Forward(this);
 
     /// <summary>Elementwise clamp into [min, max]; either bound may be null (PyTorch's <c>clamp</c>).</summary>
-    public Tensor Clamp(double? min = null, double? max = null) => ClampBackward.Forward(this, min, max);
+    public Tensor Clamp(double? min = null, double? max = null)
+    {
+        // A fractional-number bound makes an integer tensor's result float32, as a Python float bound does in PyTorch.
+        var x = DType.IsFloatingPoint() ? this : To(DType.Float32);
+        return ClampBackward.Forward(x, min is { } lo ? x.ScalarFor(lo) : null, max is { } hi ? x.ScalarFor(hi) : null);
+    }
+
+    /// <summary>
+    /// Elementwise clamp into [min, max] with whole-number bounds: an int64 tensor stays int64 and exact, a bool tensor
+    /// gives int64, as PyTorch's <c>clamp</c> with int bounds.
+    /// </summary>
+    public Tensor Clamp(long? min = null, long? max = null)
+    {
+        var x = DType == DType.Bool ? To(DType.Int64) : this;
+        return ClampBackward.Forward(x, min is { } lo ? x.ScalarFor(lo) : null, max is { } hi ? x.ScalarFor(hi) : null);
+    }
 
     /// <summary>max(x, 0) elementwise.</summary>
     public Tensor Relu() => ReluBackward.Forward(this);
@@ -167,6 +182,10 @@ public sealed partial class Tensor
 
     /// <summary>Elementwise <c>condition ? a : b</c> with a whole number for <paramref name="b"/>: an int64 <paramref name="a"/> stays int64.</summary>
     public static Tensor Where(Tensor condition, Tensor a, long b) => WhereBackward.Forward(condition, a, a.ScalarFor(b));
+
+    /// <summary>Elementwise <c>condition ? a : b</c> with two whole numbers: an int64 tensor of the condition's shape, as PyTorch's <c>torch.where(mask, 1, 0)</c>.</summary>
+    public static Tensor Where(Tensor condition, long a, long b) =>
+        WhereBackward.Forward(condition, Scalar(0, DType.Int64).ScalarFor(a), Scalar(0, DType.Int64).ScalarFor(b));
 
     /// <summary>Elementwise <c>condition ? a : b</c> with a whole number for <paramref name="a"/>: an int64 <paramref name="b"/> stays int64.</summary>
     public static Tensor Where(Tensor condition, long a, Tensor b) => WhereBackward.Forward(condition, b.ScalarFor(a), b);

@@ -177,20 +177,20 @@ internal sealed class ReluBackward : Node
 }
 
 /// <summary>Clamp into [min, max]; the gradient passes where the input was inside the bounds (inclusive), as PyTorch.</summary>
-internal sealed class ClampBackward(double? min, double? max) : Node
+/// <summary>
+/// Clamp into [min, max], the bounds given as zero-dim tensors of the result's dtype; the gradient passes where the
+/// input is inside the bounds, as in PyTorch.
+/// </summary>
+internal sealed class ClampBackward(Tensor? min, Tensor? max) : Node
 {
-    public static Tensor Forward(Tensor x, double? min, double? max)
+    public static Tensor Forward(Tensor x, Tensor? min, Tensor? max)
     {
         if (min is null && max is null) throw new ArgumentException("Clamp: give at least one of min and max");
-        // A bound with a fraction makes an integer tensor's result float32, as PyTorch's clamp with a float bound
-        // does; whole-number bounds keep it int64 (a fractional bound was truncated before).
-        if (!x.DType.IsFloatingPoint() && (min is { } a && a != Math.Floor(a) || max is { } b && b != Math.Floor(b)))
-            return Forward(x.To(DType.Float32), min, max);
         var r = x;
         using (GradMode.Set(false))
         {
-            if (min is { } lo) r = r.Maximum(Tensor.Scalar(lo, r.DType));
-            if (max is { } hi) r = r.Minimum(Tensor.Scalar(hi, r.DType));
+            if (min is not null) r = r.Maximum(min);
+            if (max is not null) r = r.Minimum(max);
             if (ReferenceEquals(r, x)) r = x.Clone();
         }
         if (!GradMode.Records(x)) return r;
@@ -203,8 +203,8 @@ internal sealed class ClampBackward(double? min, double? max) : Node
     {
         var x = Saved(0);
         var inside = Tensor.OnesLike(x, DType.Bool);
-        if (min is { } lo) inside &= x.Ge(lo);
-        if (max is { } hi) inside &= x.Le(hi);
+        if (min is not null) inside &= x.Ge(min);
+        if (max is not null) inside &= x.Le(max);
         return [g * inside.To(g.DType)];
     }
 }

@@ -368,5 +368,12 @@ public class InPlaceTests
         Assert.Equal([9f, 17, 4, 9, 16], z.ToArray<float>());
         x.AddInPlace(x.Clone().T);
         Assert.Equal([0f, 4, 8, 4, 8, 12, 8, 12, 16], x.ToArray<float>());
+
+        // Interleaved views (two columns of one matrix) share no element; PyTorch lets them through, and so does Descent.
+        var m = Tensor.Arange(6).To(DType.Float32).Reshape(3, 2);
+        m[.., 0] = m[.., 1];
+        Assert.Equal([1f, 1, 3, 3, 5, 5], m.ToArray<float>());
+        m.Select(1, 1).AddInPlace(m.Select(1, 0));
+        Assert.Equal([1f, 2, 3, 6, 5, 10], m.ToArray<float>());
     }
 }

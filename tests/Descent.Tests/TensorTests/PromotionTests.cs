@@ -107,19 +107,46 @@ public class PromotionTests
     }
 
     [Fact]
-    public void ClampingIntegersWithAFractionalBoundGivesFloats()
+    public void ClampingIntegersWithDoubleBoundsGivesFloatsAndWithWholeNumbersStaysInt64()
     {
-        // torch.clamp(tensor([-1, 1, 2, 3]), 0.5, 2.5) is float [0.5, 1, 2, 2.5]; with whole bounds it stays int64.
+        // torch: t = tensor([-1, 1, 2, 3]); t.clamp(0.5, 2.5) is float [0.5, 1, 2, 2.5] and t.clamp(0.0, 2.0) float
+        // [0, 1, 2, 2] (a Python float bound), t.clamp(0, 2) int64; a bool tensor clamped by ints is int64; clamp_ on
+        // t with max=1e20 raises. A fractional bound was truncated before.
         var t = Tensor.From(new long[] { -1, 1, 2, 3 });
         var c = t.Clamp(0.5, 2.5);
         Assert.Equal(DType.Float32, c.DType);
         Assert.Equal([0.5f, 1, 2, 2.5f], c.ToArray<float>());
         Assert.Equal([-0.5f, 1, 2, 3], t.Clamp(min: -0.5).ToArray<float>());
+        Assert.Equal(DType.Float32, t.Clamp(0.0, 2.0).DType);
         Assert.Equal(DType.Int64, t.Clamp(0, 2).DType);
         Assert.Equal([0L, 1, 2, 2], t.Clamp(0, 2).ToArray<long>());
+        Assert.Equal([9007199254740993L], Tensor.From(new long[] { long.MaxValue }).Clamp(max: 9007199254740993L).ToArray<long>());
+        Assert.Equal([1L, 0], Tensor.From(new[] { true, false }).Clamp(0, 1).ToArray<long>());
+        Assert.Equal([0.5f, 1.5f], Tensor.From(new[] { 0.5f, 3f }).Clamp(0, 1.5).ToArray<float>());
         var e = Assert.Throws<DTypeMismatchException>(() => t.ClampInPlace(0.5, 2.5));
         Assert.Contains("ClampInPlace", e.Message);
+        Assert.Throws<DTypeMismatchException>(() => t.ClampInPlace(max: 1e20));
         Assert.Equal([-1L, 1, 2, 3], t.ToArray<long>());
+        t.ClampInPlace(0, 2);
+        Assert.Equal([0L, 1, 2, 2], t.ToArray<long>());
+    }
+
+    [Fact]
+    public void WhereOfTwoWholeNumbersIsInt64AndFillIsExact()
+    {
+        // torch: torch.where(tensor([True, False, True]), 1, 0) is int64 [1, 0, 1]; with 1.0 and 0 it is float32.
+        // zeros(1, dtype=int64).fill_(2**53 + 1) keeps the + 1.
+        var mask = Tensor.From(new[] { true, false, true });
+        var w = Tensor.Where(mask, 1, 0);
+        Assert.Equal(DType.Int64, w.DType);
+        Assert.Equal([1L, 0, 1], w.ToArray<long>());
+        Assert.Equal(DType.Float32, Tensor.Where(mask, 1.0, 0).DType);
+        var f = Tensor.Zeros([2], DType.Int64);
+        f.FillInPlace((1L << 53) + 1);
+        Assert.Equal([(1L << 53) + 1, (1L << 53) + 1], f.ToArray<long>());
+        var g = Tensor.Zeros([4], DType.Int64)[..2];
+        g.FillInPlace(7);
+        Assert.Equal([7L, 7], g.ToArray<long>());
     }
 
     [Fact]
