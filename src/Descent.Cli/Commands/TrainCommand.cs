@@ -118,13 +118,15 @@ internal static class TrainCommand
         int completed = result.Losses.Count;
         var (_, optimum, _) = LeastSquares.Fit(result.TrainFeatures, result.TrainTargets, data.FeatureNames, data.TargetNames);
         double trainMse = Metrics.Mse(result.Model.Predict(result.TrainFeatures), result.TrainTargets);
+        bool exactFit = Metrics.IsExactFit(optimum, result.TrainTargets);
         bool interrupted = result.Outcome == TrainOutcome.Interrupted;
         string? saved = null;
         if (completed > 0)
         {
             if (outputs.Log is not null) OutputFile.WriteText(outputs.Log, "--log", "the loss log", LogCsv(result));
             if (outputs.Plot is not null)
-                LossPlot.Save(outputs.Plot, result.Losses, result.ValLosses, optimum, $"descent train: {Path.GetFileName(path)} ({string.Join(", ", data.TargetNames)})");
+                // An exact fit's optimum is rounding error (1e-30): as a line it would stretch the log axis over 30 decades.
+                LossPlot.Save(outputs.Plot, result.Losses, result.ValLosses, exactFit ? null : optimum, $"descent train: {Path.GetFileName(path)} ({string.Join(", ", data.TargetNames)})");
             if (outputs.Save is not null)
             {
                 result.Model.Save(outputs.Save, Metadata(result, s, path, initPath, completed));
@@ -133,7 +135,7 @@ internal static class TrainCommand
         }
 
         if (json) console.Out.WriteLine(Summary(result, s, completed, trainMse, optimum, saved));
-        else Report(console.Out, result, path, completed, trainMse, optimum, Metrics.IsExactFit(optimum, result.TrainTargets), saved);
+        else Report(console.Out, result, path, completed, trainMse, optimum, exactFit, saved);
         if (interrupted)
         {
             console.WriteNote(completed == 0
