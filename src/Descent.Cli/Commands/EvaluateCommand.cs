@@ -13,19 +13,29 @@ internal static class EvaluateCommand
         var model = CommonOptions.Model();
         var data = CommonOptions.Data("The data to evaluate on: CSV with the model's feature and target columns.");
         var json = CommonOptions.Json("Print the metrics as JSON.");
+        var target = new Option<string?>("--target")
+        {
+            Description = "The column(s) the model predicts, separated by commas [default: those the model file names; a file saved by PyTorch names none].",
+            HelpName = "COL[,COL...]",
+        };
         var command = new Command("evaluate", "Print MSE, RMSE, MAE and R² per target of a saved model on a CSV file, and the MSE over all entries (the training loss).")
         {
-            model, data, json,
+            model, data, target, json,
         };
-        command.SetAction(r => Run(console, r.GetValue(model)!, r.GetValue(data)!, r.GetValue(json)));
+        command.SetAction(r => Run(console, r.GetValue(model)!, r.GetValue(data)!,
+            r.GetValue(target) is { } t ? DataFile.Columns(t, "--target") : null, r.GetValue(json)));
         return command;
     }
 
-    private static int Run(CliConsole console, string modelPath, string path, bool json)
+    private static int Run(CliConsole console, string modelPath, string path, string[]? targets, bool json)
     {
         var model = LinearModel.Load(modelPath);
-        var data = PredictCommand.LoadFor(model, path, withTargets: true);
-        var (metrics, mse) = Metrics.Compute(model.Predict(data.Features), data.Targets, model.Targets);
+        if (targets is not null && targets.Length != model.TargetCount)
+            throw new UsageException($"--target names {targets.Length} column(s) but {Path.GetFileName(modelPath)} predicts {model.TargetCount}");
+        if (targets is null && !model.Metadata.ContainsKey("targets"))
+            throw new CliException($"{modelPath}: the file does not name the columns it predicts (a model saved by PyTorch names none); give them with --target");
+        var data = PredictCommand.LoadFor(model, path, withTargets: true, targets);
+        var (metrics, mse) = Metrics.Compute(model.Predict(data.Features), data.Targets, targets ?? model.Targets);
         if (json)
         {
             using var stream = new MemoryStream();

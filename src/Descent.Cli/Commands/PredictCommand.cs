@@ -49,12 +49,12 @@ internal static class PredictCommand
 
     /// <summary>
     /// Loads the model's feature columns (by name; by position when the file does not name them) and, for evaluation,
-    /// its target columns.
+    /// its target columns (<paramref name="targets"/>, or those the file names).
     /// </summary>
-    internal static CsvData LoadFor(LinearModel model, string path, bool withTargets)
+    internal static CsvData LoadFor(LinearModel model, string path, bool withTargets, IReadOnlyList<string>? targets = null)
     {
         var features = model.Features ?? FirstColumns(path, model.FeatureCount);
-        var data = DataFile.Load(path, withTargets ? [.. model.Targets] : [], features);
+        var data = DataFile.Load(path, withTargets ? [.. targets ?? model.Targets] : [], features);
         if (data.FeatureNames.Count != model.FeatureCount)
             throw new CliException($"{path}: the model takes {model.FeatureCount} features but the file gives {data.FeatureNames.Count}");
         return data;

@@ -162,6 +162,14 @@ public sealed class SolvePredictEvaluateTests : IDisposable
         // A nameless first column, pandas' row index, is not taken as the first feature.
         var indexed = _folder.Write("indexed.csv", ",temp,rainfall,humidity\n0,73,67,43\n");
         CliFolder.Run("predict", "--model", model, "--data", indexed).AssertFailure(1, "indexed.csv", "column 1 has no name", "to_csv(index=False)");
+
+        // evaluate needs to know the target column: a file saved by PyTorch does not say, so --target does.
+        CliFolder.Run("evaluate", "--model", model, "--data", CliFolder.Apples).AssertFailure(1, "plain.safetensors", "give them with --target");
+        var e = CliFolder.Run("evaluate", "--model", model, "--data", CliFolder.Apples, "--target", "apples", "--json");
+        Assert.True(e.Code == 0, e.Err);
+        Assert.Equal(15, e.Json.GetProperty("rows").GetInt32());
+        Assert.True(e.Json.GetProperty("metrics").TryGetProperty("apples", out _));
+        CliFolder.Run("evaluate", "--model", model, "--data", CliFolder.Apples, "--target", "apples,oranges").AssertFailure(2, "--target names 2 column(s)");
     }
 
     [Fact]
@@ -183,7 +191,7 @@ public sealed class SolvePredictEvaluateTests : IDisposable
             ["bias"] = Tensor.From(new float[] { 0 }),
         });
         var overflow = _folder.Write("ten.csv", "x,prediction\n10,1\n");
-        var r = CliFolder.Run("evaluate", "--model", model, "--data", overflow, "--json");
+        var r = CliFolder.Run("evaluate", "--model", model, "--data", overflow, "--target", "prediction", "--json");
         Assert.True(r.Code == 0, r.Err);
         Assert.Equal(JsonValueKind.Null, r.Json.GetProperty("mse").ValueKind);
         Assert.Equal(JsonValueKind.Null, r.Json.GetProperty("metrics").GetProperty("prediction").GetProperty("rmse").ValueKind);
