@@ -17,6 +17,8 @@ internal static class Shapes
 
     public static int Numel(ReadOnlySpan<int> shape)
     {
+        // A zero anywhere makes an empty tensor, however large the dims before it ([65536, 65536, 0]).
+        if (shape.Contains(0)) return 0;
         long n = 1;
         foreach (var d in shape)
         {

@@ -151,4 +151,19 @@ public class NpyTests
         IOFixtures.AssertExact(IOFixtures.Entries.Single(e => e.File == "f8_fortran.npy"), Npy.Load(new ForwardOnlyStream(bytes)));
         Assert.Contains("b1", Encoding.Latin1.GetString(File.ReadAllBytes(IOFixtures.PathOf("b1_c.npy"))));
     }
+
+    [Fact]
+    public void AnEmptyTensorWithLargeDimsBeforeTheZeroRoundTrips()
+    {
+        // The element count was checked as a running product, so [65536, 65536, 0] overflowed before the zero; the
+        // readers refused such files with an ArgumentException.
+        var t = Tensor.Zeros(65536, 65536, 0);
+        Assert.Equal(0, t.Count);
+        var npy = new MemoryStream();
+        Npy.Save(npy, t);
+        Assert.Equal([65536, 65536, 0], Npy.Load(npy.ToArray()).Shape.ToArray());
+        var st = new MemoryStream();
+        Safetensors.Save(st, new Dictionary<string, Tensor> { ["t"] = t });
+        Assert.Equal([65536, 65536, 0], Safetensors.Load(st.ToArray())["t"].Shape.ToArray());
+    }
 }
