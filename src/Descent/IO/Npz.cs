@@ -89,6 +89,8 @@ public static class Npz
                 long declared = entry.Length, compressed = entry.CompressedLength;
                 if (compressed > archiveLength || declared > compressed * MaxDeflateRatio + 64)
                     throw new NpyFormatException(name, $"member '{member}' declares {declared} bytes from {compressed} compressed bytes in a {archiveLength}-byte archive, which cannot be");
+                if (declared > int.MaxValue)
+                    throw new NpyFormatException(name, $"member '{member}' holds {declared} bytes; Npz.Load reads members of up to 2 GiB (save larger arrays with Npy.Save)");
                 result.Add(key, Npy.Read(ReadMember(entry, declared, name), $"{name}/{member}"));
             }
         }
@@ -116,7 +118,25 @@ public static class Npz
         }
         if (copy.Length != declared)
             throw new NpyFormatException(name, $"member '{entry.FullName}' declares {declared} bytes but holds {(copy.Length > declared ? "more" : copy.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+        // The zip reader does not check the CRC-32 the archive records for each member; NumPy's does.
+        if (Crc32(copy.GetBuffer().AsSpan(0, (int)copy.Length)) != entry.Crc32)
+            throw new NpyFormatException(name, $"member '{entry.FullName}' does not match the CRC-32 the archive records for it: the file is damaged");
         copy.Position = 0;
         return copy;
+    }
+
+    private static readonly uint[] CrcTable = [.. Enumerable.Range(0, 256).Select(n =>
+    {
+        uint c = (uint)n;
+        for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
+        return c;
+    })];
+
+    /// <summary>The CRC-32 of zip archives (IEEE 802.3, reflected, 0xEDB88320).</summary>
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        uint c = 0xFFFFFFFF;
+        foreach (byte b in data) c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
+        return ~c;
     }
 }

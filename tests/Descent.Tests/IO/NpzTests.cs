@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 using Descent.IO;
 using Xunit;
@@ -106,6 +107,35 @@ public class NpzTests
         bytes[cd + 24]++;
         var e = Assert.Throws<NpyFormatException>(() => Npz.Load(bytes, "liar.npz"));
         Assert.StartsWith("liar.npz", e.Message);
+    }
+
+    [Fact]
+    public void AMemberOverTwoGibibytesIsRefusedBeforeItIsRead()
+    {
+        // 2.2 MB of noise deflates to about as much, so a declared 2.2 GB passes the ratio check; reading it into memory
+        // ended in 'Stream was too long' after gigabytes of allocation.
+        var noise = new byte[2_200_000];
+        new Random(3).NextBytes(noise);
+        var bytes = Zip(("big.npy", noise));
+        int cd = IndexOf(bytes, [0x50, 0x4B, 0x01, 0x02]);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(cd + 24), 2_200_000_000);
+        var e = Assert.Throws<NpyFormatException>(() => Npz.Load(bytes, "bomb.npz"));
+        Assert.Contains("member 'big.npy' holds 2200000000 bytes", e.Message);
+    }
+
+    [Fact]
+    public void AMemberThatDoesNotMatchItsCrcIsRefused()
+    {
+        // NumPy refuses this archive ('Bad CRC-32'); it loaded as [1, 2, 12].
+        var stream = new MemoryStream();
+        Npz.Save(stream, new Dictionary<string, Tensor> { ["x"] = Tensor.From(new[] { 1f, 2f, 3f }) });
+        var bytes = stream.ToArray();
+        int cd = IndexOf(bytes, [0x50, 0x4B, 0x01, 0x02]);
+        Assert.Equal(0x40, bytes[cd - 1]); // the last byte of 3.0f, the member's last data byte
+        bytes[cd - 1] = 0x41;
+        var e = Assert.Throws<NpyFormatException>(() => Npz.Load(bytes, "damaged.npz"));
+        Assert.StartsWith("damaged.npz", e.Message);
+        Assert.Contains("CRC-32", e.Message);
     }
 
     private static int IndexOf(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle);
