@@ -33,8 +33,7 @@ public static class Csv
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(options);
-        using var reader = Reader(options).FromFile(path);
-        return Read(reader, options, path);
+        return Read(o => o.FromFile(path), options, path);
     }
 
     /// <summary>Loads CSV <paramref name="text"/> (for example an embedded resource); <paramref name="name"/> is used in error messages.</summary>
@@ -43,8 +42,7 @@ public static class Csv
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(options);
-        using var reader = Reader(options).FromText(text);
-        return Read(reader, options, name);
+        return Read(o => o.FromText(text), options, name);
     }
 
     /// <summary>Loads CSV text from <paramref name="textReader"/>; <paramref name="name"/> is used in error messages.</summary>
@@ -53,8 +51,7 @@ public static class Csv
     {
         ArgumentNullException.ThrowIfNull(textReader);
         ArgumentNullException.ThrowIfNull(options);
-        using var reader = Reader(options).From(textReader);
-        return Read(reader, options, name);
+        return Read(o => o.From(textReader), options, name);
     }
 
     /// <summary>Loads UTF-8 CSV text from <paramref name="stream"/>; <paramref name="name"/> is used in error messages.</summary>
@@ -63,8 +60,7 @@ public static class Csv
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(options);
-        using var reader = Reader(options).From(stream);
-        return Read(reader, options, name);
+        return Read(o => o.From(stream), options, name);
     }
 
     /// <summary>
@@ -75,9 +71,11 @@ public static class Csv
     public static IReadOnlyList<string> ReadHeader(string path, char separator = ',')
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var reader = Reader(new CsvOptions { Separator = separator }).FromFile(path);
+        var sep = Reader(new CsvOptions { Separator = separator });
         try
         {
+            // Sep reads the first row while it opens the file, so opening is inside the try too.
+            using var reader = sep.FromFile(path);
             foreach (var row in reader)
                 if (CheckRow(row, path, null) is { } line) return Header(row, path, line);
         }
@@ -94,13 +92,21 @@ public static class Csv
     {
         if (options.DType is not (DType.Float32 or DType.Float64))
             throw new ArgumentException($"Csv: DType must be Float32 or Float64, not {options.DType.Name()}", nameof(options));
+        // A quote or a line break cannot separate fields, and a character numbers are written with would split them.
+        char c = options.Separator;
+        if (c is '"' or '\n' or '\r' or '\0' or '.' or '-' or '+' or 'e' or 'E' || char.IsAsciiDigit(c))
+            throw new ArgumentException($"Csv: the separator cannot be U+{(int)c:X4}{(char.IsControl(c) ? "" : $" ('{c}')")}: it is a quote, a line break or part of how numbers are written; use ',', ';', '\\t' or '|'", nameof(options));
         return Sep.New(options.Separator).Reader(o => o with { HasHeader = false, DisableColCountCheck = true });
     }
 
-    private static CsvData Read(SepReader reader, CsvOptions options, string name)
+    // Sep reads the first row while it opens the source, so a first row it cannot take (longer than 16 Mi characters,
+    // a quote never closed) fails in open: that is inside the try too.
+    private static CsvData Read(Func<SepReaderOptions, SepReader> open, CsvOptions options, string name)
     {
+        var sep = Reader(options);
         try
         {
+            using var reader = open(sep);
             return options.DType == DType.Float64 ? Read<double>(reader, options, name) : Read<float>(reader, options, name);
         }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException)

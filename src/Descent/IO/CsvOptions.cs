@@ -18,7 +18,10 @@ public sealed record CsvOptions
     /// <summary>Accept <c>NaN</c> and infinities (and values beyond the dtype's range) instead of rejecting them. Off by default.</summary>
     public bool AllowNonFinite { get; init; }
 
-    /// <summary>The column separator; a comma by default.</summary>
+    /// <summary>
+    /// The column separator; a comma by default. Not a quote, a line break, NUL, or a character numbers are written
+    /// with (digits, '.', '-', '+', 'e', 'E'): loading refuses those with an <see cref="ArgumentException"/>.
+    /// </summary>
     public char Separator { get; init; } = ',';
 }
 

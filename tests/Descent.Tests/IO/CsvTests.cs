@@ -227,4 +227,27 @@ public class CsvTests
         File.WriteAllText(path, "x,y\n1,2\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
         Assert.Equal(["x"], Csv.Load(path, "y").FeatureNames);
     }
+
+    [Fact]
+    public void AFirstRowTooLongToReadIsAFormatError()
+    {
+        // Sep reads the first row while it opens the source; a row past its 16 Mi-character limit escaped as a raw
+        // NotSupportedException with no file name.
+        var text = new string('a', 17_000_000) + ",y\n1,2\n";
+        var e = Assert.Throws<CsvFormatException>(() => Csv.Parse(text, new CsvOptions { Targets = ["y"] }, "wide.csv"));
+        Assert.StartsWith("wide.csv: cannot be read as CSV", e.Message);
+    }
+
+    [Theory]
+    [InlineData('"')]
+    [InlineData('\n')]
+    [InlineData('\0')]
+    [InlineData('1')]
+    [InlineData('.')]
+    [InlineData('-')]
+    public void SeparatorsThatCannotSeparateAreRefused(char separator)
+    {
+        var e = Assert.Throws<ArgumentException>(() => Csv.Parse("a,y\n1,2\n", new CsvOptions { Separator = separator }));
+        Assert.Contains("Csv: the separator cannot be", e.Message);
+    }
 }
