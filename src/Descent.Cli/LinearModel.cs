@@ -98,6 +98,9 @@ internal sealed class LinearModel
         var b = bias.To(DType.Float64).ToArray<double>();
         if (w.Cast<double>().Concat(b).Any(v => !double.IsFinite(v)))
             throw new CliException(Bad("it holds NaN or infinite values"));
+        // The model runs in float32, as PyTorch's nn.Linear: a float64 weight beyond its range would predict infinity.
+        if (w.Cast<double>().Concat(b).Any(v => !float.IsFinite((float)v)))
+            throw new CliException(Bad("it holds values beyond the range of float32, the dtype the model runs in"));
 
         int targets = w.GetLength(0), features = w.GetLength(1);
         var featureNames = Names(file.Metadata, "features", features, path);

@@ -153,6 +153,8 @@ internal static class TrainCommand
             throw new CliException($"{initPath}: the model maps {init.FeatureCount} features to {init.TargetCount} targets but the data has {features.Count} features and {targets.Count} targets (--init)");
         if (init.Features is not null && !init.Features.SequenceEqual(features))
             throw new CliException($"{initPath}: the model's features are {string.Join(", ", init.Features)} but the data's are {string.Join(", ", features)} (--init)");
+        if (init.Metadata.ContainsKey("targets") && !init.Targets.SequenceEqual(targets))
+            throw new CliException($"{initPath}: the model predicts {string.Join(", ", init.Targets)} but --target names {string.Join(", ", targets)} (--init)");
     }
 
     private static string LogCsv(TrainResult result)

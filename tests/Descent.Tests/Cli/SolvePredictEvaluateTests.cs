@@ -196,4 +196,17 @@ public sealed class SolvePredictEvaluateTests : IDisposable
         Assert.Equal(JsonValueKind.Null, r.Json.GetProperty("mse").ValueKind);
         Assert.Equal(JsonValueKind.Null, r.Json.GetProperty("metrics").GetProperty("prediction").GetProperty("rmse").ValueKind);
     }
+
+    [Fact]
+    public void AModelBeyondFloat32IsRefusedNotRunToInfinity()
+    {
+        // A float64 weight of 1e39 is finite, but the model runs in float32: predict printed Infinity for every row.
+        var model = _folder.File("wide.safetensors");
+        Safetensors.Save(model, new Dictionary<string, Tensor>
+        {
+            ["weight"] = Tensor.From(new double[,] { { 1e39, 1, 0 } }),
+            ["bias"] = Tensor.From(new float[] { 0 }),
+        });
+        CliFolder.Run("predict", "--model", model, "--data", CliFolder.Apples).AssertFailure(1, "wide.safetensors", "beyond the range of float32");
+    }
 }

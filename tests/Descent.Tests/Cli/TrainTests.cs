@@ -315,4 +315,14 @@ public sealed class TrainTests : IDisposable
             "--log", "--plot", "--json", "--quiet" })
             Assert.Contains(option, r.Out);
     }
+
+    [Fact]
+    public void InitFromAModelOfAnotherTargetIsRefused()
+    {
+        // A model trained for apples went on training for oranges without a word.
+        var solved = _folder.File("apples.safetensors");
+        Assert.Equal(0, CliFolder.Run("solve", "--data", CliFolder.Apples, "--target", "apples", "--features", "temp,rainfall,humidity", "--save", solved).Code);
+        CliFolder.Run("train", "--data", CliFolder.Apples, "--target", "oranges", "--features", "temp,rainfall,humidity", "--init", solved)
+            .AssertFailure(1, "apples.safetensors", "the model predicts apples but --target names oranges");
+    }
 }
