@@ -37,9 +37,9 @@ internal static class CommonOptions
     };
 
     /// <summary>A whole-number option, read in the invariant culture, with an error that says what was expected.</summary>
-    public static Option<T> Whole<T>(string name, string description, Func<T>? defaultValue = null) where T : IBinaryInteger<T>
+    public static Option<T> Whole<T>(string name, string description, Func<T>? defaultValue = null) where T : IBinaryInteger<T>, IMinMaxValue<T>
     {
-        var option = new Option<T>(name) { Description = description, HelpName = "N", CustomParser = r => Parse<T>(r, NumberStyles.Integer, "a whole number") };
+        var option = new Option<T>(name) { Description = description, HelpName = "N", CustomParser = ParseWhole<T> };
         if (defaultValue is not null) option.DefaultValueFactory = _ => defaultValue();
         return option;
     }
@@ -49,19 +49,13 @@ internal static class CommonOptions
     {
         Description = description,
         HelpName = "N",
-        CustomParser = r => Parse<int>(r, NumberStyles.Integer, "a whole number"),
+        CustomParser = r => ParseWhole<int>(r),
     };
 
     private static T Parse<T>(ArgumentResult r, NumberStyles styles, string what) where T : INumberBase<T>
     {
         string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
         if (T.TryParse(token, styles, CultureInfo.InvariantCulture, out var value)) return value;
-        // Digits that do not fit (--epochs 99999999999) are a whole number, only too large for the option.
-        if (styles == NumberStyles.Integer && System.Numerics.BigInteger.TryParse(token, styles, CultureInfo.InvariantCulture, out var big))
-        {
-            r.AddError($"'{token}' is {(big.Sign < 0 ? "below" : "above")} the range of this option ({(big.Sign < 0 ? "at least" : "at most")} {(big.Sign < 0 ? MinOf<T>() : MaxOf<T>())})");
-            return T.Zero;
-        }
         string hint = token.Contains(',') && T.TryParse(token.Replace(',', '.'), styles, CultureInfo.InvariantCulture, out _)
             ? $"; write decimals with a dot: {token.Replace(',', '.')}"
             : "";
@@ -69,9 +63,18 @@ internal static class CommonOptions
         return T.Zero;
     }
 
-    private static string MaxOf<T>() => typeof(T) == typeof(long) ? long.MaxValue.ToString(CultureInfo.InvariantCulture) : int.MaxValue.ToString(CultureInfo.InvariantCulture);
-
-    private static string MinOf<T>() => typeof(T) == typeof(long) ? long.MinValue.ToString(CultureInfo.InvariantCulture) : int.MinValue.ToString(CultureInfo.InvariantCulture);
+    // Digits that do not fit (--epochs 99999999999) are a whole number, only out of the option's range.
+    private static T ParseWhole<T>(ArgumentResult r) where T : IBinaryInteger<T>, IMinMaxValue<T>
+    {
+        string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+        if (T.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+            || !BigInteger.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out var big))
+            return Parse<T>(r, NumberStyles.Integer, "a whole number");
+        r.AddError(big.Sign < 0
+            ? $"'{token}' is below the range of this option (at least {T.MinValue})"
+            : $"'{token}' is above the range of this option (at most {T.MaxValue})");
+        return T.Zero;
+    }
 
     /// <summary>The tool's version, recorded in the files it writes.</summary>
     public static string Version =>
