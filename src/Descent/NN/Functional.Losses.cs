@@ -119,7 +119,8 @@ public static partial class Functional
     /// Cross-entropy between logits and classes (PyTorch's <c>F.cross_entropy</c>):
     /// <see cref="NllLoss"/> of <see cref="LogSoftmax"/> over the class dim (dim 1, or dim 0 for a single sample).
     /// The target holds int64 class indices, or floating-point class probabilities of the input's shape, for which
-    /// the loss is <c>-sum(w_c p_c log softmax(x)_c)</c> per sample and the mean divides by the number of samples.
+    /// the loss is <c>-sum(w_c p_c log softmax(x)_c)</c> per sample and the mean divides by the number of samples;
+    /// with probability targets no class can be ignored, so <paramref name="ignoreIndex"/> must be negative.
     /// Shape: input (N, C) or (C) or (N, C, d1, ...); class-index target (N) or () or (N, d1, ...).
     /// </summary>
     public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
@@ -132,6 +133,9 @@ public static partial class Functional
         if (!target.DType.IsFloatingPoint()) return NllLoss(logp, target, weight, ignoreIndex, reduction);
         if (!target.Shape.SequenceEqual(input.Shape))
             throw new ShapeMismatchException($"CrossEntropy: probability targets must have the input's shape {Shapes.Format(input.Shape)}, got {Shapes.Format(target.Shape)}");
+        // PyTorch refuses any class to ignore here rather than drop it silently; negative values, the default among them, mean none.
+        if (ignoreIndex >= 0)
+            throw new ArgumentException($"CrossEntropy: ignoreIndex {ignoreIndex} is not supported with probability targets; give class indices to ignore a class, or zero its probabilities", nameof(ignoreIndex));
         var term = target * logp;
         if (weight is not null) term = term * ClassView(weight, input, classDim, "CrossEntropy");
         var loss = -term.Sum(classDim);

@@ -150,6 +150,19 @@ public class FunctionalTests
     }
 
     [Fact]
+    public void CrossEntropyRefusesAnIgnoredClassWithProbabilityTargets()
+    {
+        // PyTorch 1.13: "ignore_index is not supported for floating point target" for any ignore_index >= 0.
+        var logits = Tensor.Zeros(2, 3);
+        var probs = Tensor.Ones(2, 3) / 3.0;
+        var ex = Assert.Throws<ArgumentException>(() => Functional.CrossEntropy(logits, probs, ignoreIndex: 1));
+        Assert.Contains("ignoreIndex 1", ex.Message);
+        Assert.Throws<ArgumentException>(() => new CrossEntropyLoss(ignoreIndex: 0).Forward(logits[0], probs[0]));
+        Assert.Equal(Math.Log(3), Functional.CrossEntropy(logits, probs, ignoreIndex: -1).Item(), 6);
+        Assert.Equal(Math.Log(3), Functional.CrossEntropy(logits, probs).Item(), 6);
+    }
+
+    [Fact]
     public void CrossEntropyIgnoringEverySampleIsNaNAsInPyTorch()
     {
         var loss = Functional.CrossEntropy(Tensor.Zeros(2, 3), Tensor.From(new long[] { -100, -100 }));
