@@ -32,8 +32,20 @@ public sealed class Sequential : Module<Tensor, Tensor>, IReadOnlyList<Module<Te
         return this;
     }
 
-    /// <summary>The module at position <paramref name="index"/>.</summary>
-    public Module<Tensor, Tensor> this[int index] => _layers[index];
+    /// <summary>
+    /// The module at position <paramref name="index"/>; a negative index counts from the end, as in PyTorch
+    /// (<c>model[-1]</c> is the last module).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The index is not in [-Count, Count).</exception>
+    public Module<Tensor, Tensor> this[int index]
+    {
+        get
+        {
+            if (index < -_layers.Count || index >= _layers.Count)
+                throw new ArgumentOutOfRangeException(nameof(index), index, $"Sequential: index {index} is out of range for {_layers.Count} module(s)");
+            return _layers[index < 0 ? index + _layers.Count : index];
+        }
+    }
 
     /// <summary>The number of modules in the chain.</summary>
     public int Count => _layers.Count;

@@ -300,6 +300,11 @@ public class ModuleTests
         seq.Append(new ReLU()).Append(new Tanh());
         Assert.Equal(2, seq.Count);
         Assert.IsType<Tanh>(seq[1]);
+        // nn.Sequential(nn.ReLU(), nn.Tanh())[-1] is the Tanh; [2] and [-3] raise "index ... is out of range".
+        Assert.IsType<Tanh>(seq[-1]);
+        Assert.IsType<ReLU>(seq[-2]);
+        Assert.Contains("Sequential: index 2 is out of range for 2 module(s)", Assert.Throws<ArgumentOutOfRangeException>(() => seq[2]).Message);
+        Assert.Contains("index -3", Assert.Throws<ArgumentOutOfRangeException>(() => seq[-3]).Message);
         var named = new Sequential([("hidden", (Module<Tensor, Tensor>)new Linear(2, 2)), ("act", new ReLU())]);
         Assert.Equal(["hidden.weight", "hidden.bias"], named.NamedParameters().Select(p => p.Name));
         Assert.Equal("Sequential(\n  (hidden): Linear(in_features=2, out_features=2, bias=True)\n  (act): ReLU()\n)", named.ToString());
