@@ -121,21 +121,47 @@ public static partial class Functional
     /// The target holds int64 class indices, or floating-point class probabilities of the input's shape, for which
     /// the loss is <c>-sum(w_c p_c log softmax(x)_c)</c> per sample and the mean divides by the number of samples;
     /// with probability targets no class can be ignored, so <paramref name="ignoreIndex"/> must be negative.
+    /// With <paramref name="labelSmoothing"/> ε, each target is mixed with the uniform distribution over the C classes,
+    /// <c>(1 - ε) target + ε / C</c>: for class indices the loss is <c>(1 - ε)</c> times the loss above plus
+    /// <c>ε / C</c> times <c>-sum(w_c log softmax(x)_c)</c>, reduced as that loss is (PyTorch's <c>label_smoothing</c>).
     /// Shape: input (N, C) or (C) or (N, C, d1, ...); class-index target (N) or () or (N, d1, ...).
     /// </summary>
-    public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="labelSmoothing"/> is not between 0 and 1.</exception>
+    public static Tensor CrossEntropy(Tensor input, Tensor target, Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean, double labelSmoothing = 0)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(target);
         if (input.Dim == 0) throw new ShapeMismatchException("CrossEntropy: the input needs a class dim, got a zero-dim tensor");
+        // PyTorch checks only the upper bound and takes a negative value as 0; its message asks for [0, 1], as here.
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+            throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, $"CrossEntropy: labelSmoothing must be between 0 and 1, got {labelSmoothing}");
         int classDim = input.Dim == 1 ? 0 : 1;
+        int classes = input.Size(classDim);
         var logp = LogSoftmax(input, classDim);
-        if (!target.DType.IsFloatingPoint()) return NllLoss(logp, target, weight, ignoreIndex, reduction);
+        if (!target.DType.IsFloatingPoint())
+        {
+            var nll = NllLoss(logp, target, weight, ignoreIndex, reduction);
+            if (labelSmoothing == 0) return nll;
+            // The uniform part, as PyTorch's cross_entropy_loss_label_smoothing: ignored samples count for nothing and
+            // the mean divides by the same summed weight as the NLL part.
+            var all = weight is null ? logp : logp * ClassView(weight, input, classDim, "CrossEntropy");
+            var counted = target.Ne(ignoreIndex);
+            var smooth = Tensor.Where(counted, -all.Sum(classDim), 0.0);
+            var uniform = reduction switch
+            {
+                Reduction.None => smooth,
+                Reduction.Sum => smooth.Sum(),
+                Reduction.Mean => smooth.Sum() / SampleWeights(target.Reshape(-1), counted.Reshape(-1), weight, input.DType).Sum(),
+                _ => throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "CrossEntropy: unknown reduction"),
+            };
+            return (1 - labelSmoothing) * nll + uniform * (labelSmoothing / classes);
+        }
         if (!target.Shape.SequenceEqual(input.Shape))
             throw new ShapeMismatchException($"CrossEntropy: probability targets must have the input's shape {Shapes.Format(input.Shape)}, got {Shapes.Format(target.Shape)}");
         // PyTorch refuses any class to ignore here rather than drop it silently; negative values, the default among them, mean none.
         if (ignoreIndex >= 0)
             throw new ArgumentException($"CrossEntropy: ignoreIndex {ignoreIndex} is not supported with probability targets; give class indices to ignore a class, or zero its probabilities", nameof(ignoreIndex));
+        if (labelSmoothing > 0) target = target * (1 - labelSmoothing) + labelSmoothing / classes;
         var term = target * logp;
         if (weight is not null) term = term * ClassView(weight, input, classDim, "CrossEntropy");
         var loss = -term.Sum(classDim);
@@ -172,9 +198,7 @@ public static partial class Functional
         var chosen = Tensor.Arange(classes).Unsqueeze(0).Eq(t.Unsqueeze(1)) & counted.Unsqueeze(1);
         // Where, not a product with a one-hot mask: 0 * -inf would be NaN.
         var picked = Tensor.Where(chosen, rows, 0.0).Sum(1);
-        var w = weight is null
-            ? counted.To(input.DType)
-            : Tensor.Where(counted, weight.To(input.DType).IndexSelect(0, Tensor.Where(counted, t, Tensor.Scalar(0, DType.Int64))), 0.0);
+        var w = SampleWeights(t, counted, weight, input.DType);
         var loss = -(picked * w);
         return reduction switch
         {
@@ -184,6 +208,14 @@ public static partial class Functional
             _ => throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "NllLoss: unknown reduction"),
         };
     }
+
+    /// <summary>
+    /// The weight of each sample's class, for flat class indices <paramref name="t"/>: 1 without class weights, and 0
+    /// where <paramref name="counted"/> is false (the target is the ignored index).
+    /// </summary>
+    private static Tensor SampleWeights(Tensor t, Tensor counted, Tensor? weight, DType dtype) => weight is null
+        ? counted.To(dtype)
+        : Tensor.Where(counted, weight.To(dtype).IndexSelect(0, Tensor.Where(counted, t, Tensor.Scalar(0, DType.Int64))), 0.0);
 
     /// <summary>Checks that a loss's input and target have one shape; returns the input.</summary>
     private static Tensor Pair(Tensor input, Tensor target, string op)

@@ -114,11 +114,20 @@ public abstract class WeightedClassLoss : Module<Tensor, Tensor, Tensor>
 /// Cross-entropy of logits against classes as a module (PyTorch's <c>nn.CrossEntropyLoss</c>); see
 /// <see cref="Functional.CrossEntropy"/>. The class weights are a buffer.
 /// </summary>
-public sealed class CrossEntropyLoss(Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
+/// <param name="weight">The weight of each class, or null.</param>
+/// <param name="ignoreIndex">The target value that contributes nothing.</param>
+/// <param name="reduction">How the per-sample losses are combined.</param>
+/// <param name="labelSmoothing">The share ε of the uniform distribution mixed into the targets, from 0 to 1.</param>
+public sealed class CrossEntropyLoss(Tensor? weight = null, long ignoreIndex = -100, Reduction reduction = Reduction.Mean, double labelSmoothing = 0)
     : WeightedClassLoss(weight, ignoreIndex, reduction)
 {
+    /// <summary>The share of the uniform distribution mixed into the targets (PyTorch's <c>label_smoothing</c>).</summary>
+    public double LabelSmoothing { get; } = labelSmoothing >= 0 && labelSmoothing <= 1
+        ? labelSmoothing
+        : throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, $"CrossEntropyLoss: labelSmoothing must be between 0 and 1, got {labelSmoothing}");
+
     /// <summary>The loss of logits <paramref name="input"/> against class indices <paramref name="target"/>.</summary>
-    public override Tensor Forward(Tensor input, Tensor target) => Functional.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction);
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.CrossEntropy(input, target, Weight, IgnoreIndex, Reduction, LabelSmoothing);
 }
 
 /// <summary>

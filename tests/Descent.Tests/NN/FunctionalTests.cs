@@ -27,7 +27,7 @@ public class FunctionalTests
             "huber_loss" => x => Functional.HuberLoss(x, target, r, Num("delta", 1)),
             "smooth_l1_loss" => x => Functional.SmoothL1Loss(x, target, r, Num("beta", 1)),
             "binary_cross_entropy_with_logits" => x => Functional.BinaryCrossEntropyWithLogits(x, target, Opt(kw, "weight"), r, Opt(kw, "pos_weight")),
-            "cross_entropy" => x => Functional.CrossEntropy(x, target, Opt(kw, "weight"), (long)Num("ignore_index", -100), r),
+            "cross_entropy" => x => Functional.CrossEntropy(x, target, Opt(kw, "weight"), (long)Num("ignore_index", -100), r, Num("label_smoothing", 0)),
             "nll_loss" => x => Functional.NllLoss(x, target, Opt(kw, "weight"), (long)Num("ignore_index", -100), r),
             var n => throw new InvalidOperationException(n),
         };
@@ -160,6 +160,19 @@ public class FunctionalTests
         Assert.Throws<ArgumentException>(() => new CrossEntropyLoss(ignoreIndex: 0).Forward(logits[0], probs[0]));
         Assert.Equal(Math.Log(3), Functional.CrossEntropy(logits, probs, ignoreIndex: -1).Item(), 6);
         Assert.Equal(Math.Log(3), Functional.CrossEntropy(logits, probs).Item(), 6);
+    }
+
+    [Fact]
+    public void CrossEntropyLossSmoothsLabelsAndRefusesSharesOutsideZeroToOne()
+    {
+        // PyTorch 1.13: F.cross_entropy(torch.tensor([[1., 2, 3], [0, 1, -1]]), torch.tensor([0, 2]), label_smoothing=0.1)
+        // is 2.3076 (2.4076 without smoothing).
+        var x = Tensor.From(new float[,] { { 1, 2, 3 }, { 0, 1, -1 } });
+        var labels = Tensor.From(new long[] { 0, 2 });
+        Assert.Equal(2.3076, new CrossEntropyLoss(labelSmoothing: 0.1).Forward(x, labels).Item(), 4);
+        Assert.Equal(0.1, new CrossEntropyLoss(labelSmoothing: 0.1).LabelSmoothing);
+        Assert.Contains("labelSmoothing must be between 0 and 1, got 1.5", Assert.Throws<ArgumentOutOfRangeException>(() => Functional.CrossEntropy(x, labels, labelSmoothing: 1.5)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CrossEntropyLoss(labelSmoothing: -0.1));
     }
 
     [Fact]
