@@ -31,6 +31,12 @@ public static partial class Functional
             throw new ShapeMismatchException($"Linear: the input's last dim must be {weight.Size(1)} (the weight has shape {Shapes.Format(weight.Shape)}), got input shape {Shapes.Format(input.Shape)}");
         if (bias is not null && (bias.Dim != 1 || bias.Size(0) != weight.Size(0)))
             throw new ShapeMismatchException($"Linear: the bias must have shape [{weight.Size(0)}], got {Shapes.Format(bias.Shape)}");
+        // PyTorch refuses mixed dtypes here too ("mat1 and mat2 must have the same dtype"); naming Linear and the fix
+        // helps more than the MatMul underneath, for the common case of float64 data into a float32 layer.
+        if (input.DType != weight.DType)
+            throw new DTypeMismatchException($"Linear: the input is {input.DType.Name()} but the weight is {weight.DType.Name()}; convert the input with To(DType.{weight.DType})");
+        if (bias is not null && bias.DType != weight.DType)
+            throw new DTypeMismatchException($"Linear: the bias is {bias.DType.Name()} but the weight is {weight.DType.Name()}; they must have one dtype");
     }
 
     /// <summary><c>max(x, 0)</c> elementwise (PyTorch's <c>F.relu</c>).</summary>

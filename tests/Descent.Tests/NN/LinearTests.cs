@@ -92,6 +92,18 @@ public class LinearTests
     }
 
     [Fact]
+    public void InputOfAnotherDTypeNamesLinearAndTheConversion()
+    {
+        // PyTorch 1.13: nn.Linear(2, 1)(torch.ones(1, 2, dtype=torch.float64)) raises "mat1 and mat2 must have the same
+        // dtype", and so does a float64 bias with float32 input and weight.
+        var ex = Assert.Throws<DTypeMismatchException>(() => new Linear(2, 1).Forward(Tensor.Ones([1, 2], DType.Float64)));
+        Assert.StartsWith("Linear: the input is float64 but the weight is float32", ex.Message);
+        Assert.Contains("To(DType.Float32)", ex.Message);
+        Assert.StartsWith("Linear: the bias is float64", Assert.Throws<DTypeMismatchException>(
+            () => Functional.Linear(Tensor.Ones(1, 2), Tensor.Ones(1, 2), Tensor.Ones([1], DType.Float64))).Message);
+    }
+
+    [Fact]
     public void WrongInputWidthNamesBothShapes()
     {
         var layer = new Linear(3, 2);
