@@ -23,6 +23,7 @@ public sealed partial class Tensor
     /// <exception cref="InvalidOperationException">As for <see cref="Backward(bool)"/>, apart from the element count.</exception>
     public void Backward(Tensor gradient, bool retainGraph = false)
     {
+        ArgumentNullException.ThrowIfNull(gradient);
         if (!gradient.SameShape(this))
             throw new ShapeMismatchException($"Backward: the gradient has shape {Shapes.Format(gradient.Shape)} but the tensor has shape {Shapes.Format(Shape)}");
         Engine.Backward(this, gradient.Detach().To(DType), retainGraph);

@@ -119,6 +119,14 @@ public class BackwardSemanticsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void BackwardWithANullGradientNamesTheParameter()
+    {
+        var y = Leaf(1, 2, 3) * 2.0;
+        var e = Assert.Throws<ArgumentNullException>(() => y.Backward(null!));
+        Assert.Equal("gradient", e.ParamName);
+    }
+
+    [Fact]
     public void BackwardOnATensorThatDoesNotRequireGradThrows()
     {
         var x = Tensor.From(new float[] { 1, 2 });
