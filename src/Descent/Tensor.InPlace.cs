@@ -14,7 +14,7 @@ public sealed partial class Tensor
 {
     /// <summary><c>this += alpha * other</c> in place (PyTorch's <c>add_</c>). Returns this tensor.</summary>
     public Tensor AddInPlace(Tensor other, double alpha = 1) =>
-        Apply<AddOp>(Scaled(other, alpha), "AddInPlace");
+        Apply<AddOp>(Scaled(other, alpha, DType, "AddInPlace"), "AddInPlace");
 
     /// <summary><c>this += value</c> in place.</summary>
     public Tensor AddInPlace(double value) => Apply<AddOp>(ScalarFor(value), "AddInPlace");
@@ -25,7 +25,7 @@ public sealed partial class Tensor
     /// <summary><c>this -= alpha * other</c> in place (PyTorch's <c>sub_</c>): the lesson's update <c>w.sub_(w.grad * lr)</c>.</summary>
     public Tensor SubInPlace(Tensor other, double alpha = 1) => DType == DType.Bool || other.DType == DType.Bool
         ? throw new DTypeMismatchException("SubInPlace: subtracting with a bool tensor is not supported, as in PyTorch; to invert a mask use LogicalNot(), or convert with To(DType.Int64)")
-        : Apply<SubOp>(Scaled(other, alpha), "SubInPlace");
+        : Apply<SubOp>(Scaled(other, alpha, DType, "SubInPlace"), "SubInPlace");
 
     /// <summary><c>this -= value</c> in place.</summary>
     public Tensor SubInPlace(double value) => Apply<SubOp>(ScalarFor(value), "SubInPlace");

@@ -8,7 +8,7 @@ public sealed partial class Tensor
 {
     /// <summary><c>this + alpha * other</c>, broadcasting (PyTorch's <c>add</c>); two bool tensors add as a logical or, as in PyTorch.</summary>
     public Tensor Add(Tensor other, double alpha = 1) =>
-        BothBool(other) && alpha == 1 ? LogicalOr(other) : AddBackward.Forward(this, Scaled(other, alpha));
+        BothBool(other) && alpha == 1 ? LogicalOr(other) : AddBackward.Forward(this, Scaled(other, alpha, Elementwise.ResultType(this, other), "Add"));
 
     /// <summary><c>this - alpha * other</c>, broadcasting (PyTorch's <c>sub</c>).</summary>
     /// <exception cref="DTypeMismatchException">Either tensor is bool, which PyTorch refuses too.</exception>
@@ -16,16 +16,21 @@ public sealed partial class Tensor
         ? throw new DTypeMismatchException(BothBool(other)
             ? "Sub: subtracting two bool tensors is not supported, as in PyTorch; use Ne() for exclusive or, or convert with To(DType.Int64)"
             : "Sub: subtracting with a bool tensor is not supported, as in PyTorch; to invert a mask use LogicalNot(), or convert with To(DType.Int64)")
-        : SubBackward.Forward(this, Scaled(other, alpha));
+        : SubBackward.Forward(this, Scaled(other, alpha, Elementwise.ResultType(this, other), "Sub"));
 
     private bool BothBool(Tensor other) => DType == DType.Bool && other is { DType: DType.Bool };
 
     // alpha * other for Add/Sub and their in-place forms: a whole alpha keeps an integer tensor integer, as PyTorch's
-    // integral alpha does (x.add(y, alpha=2) on int64 tensors is int64).
-    internal static Tensor Scaled(Tensor other, double alpha) =>
-        alpha == 1 ? other
-        : !other.DType.IsFloatingPoint() && alpha == Math.Round(alpha) && Math.Abs(alpha) <= long.MaxValue / 2 ? other * (long)alpha
-        : other * alpha;
+    // integral alpha does (x.add(y, alpha=2) on int64 tensors is int64). A fraction cannot scale into an int64 or bool
+    // result, which PyTorch refuses too ("argument alpha must not be a floating point number").
+    internal static Tensor Scaled(Tensor other, double alpha, DType result, string op)
+    {
+        if (alpha == 1) return other;
+        bool whole = alpha == Math.Round(alpha) && Math.Abs(alpha) <= long.MaxValue / 2;
+        if (!whole && !result.IsFloatingPoint())
+            throw new ArgumentException($"{op}: alpha {alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a whole number, so it cannot scale {result.Name()} operands, as in PyTorch; pass a whole alpha, or convert with To(DType.Float32)", nameof(alpha));
+        return !other.DType.IsFloatingPoint() && whole ? other * (long)alpha : other * alpha;
+    }
 
     /// <summary>Elementwise product, broadcasting (PyTorch's <c>mul</c>); two bool tensors multiply as a logical and, as in PyTorch.</summary>
     public Tensor Mul(Tensor other) => BothBool(other) ? LogicalAnd(other) : MulBackward.Forward(this, other);

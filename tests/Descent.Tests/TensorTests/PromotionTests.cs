@@ -50,6 +50,25 @@ public class PromotionTests
     }
 
     [Fact]
+    public void AFractionalAlphaIsRefusedWhenTheResultIsInteger()
+    {
+        // torch: ints.add(ints, alpha=0.5), ints.sub(...), bools.add(bools, alpha=0.5) and ints.add_(ints, alpha=0.5)
+        // raise "For integral input tensors, argument alpha must not be a floating point number"; an int64 tensor plus a
+        // float one with alpha=0.5 is float32 [1.5, 2.5].
+        var x = Tensor.From(new long[] { 1, 2 });
+        var y = Tensor.From(new long[] { 1, 1 });
+        Assert.Contains("alpha 0.5", Assert.Throws<ArgumentException>(() => x.Add(y, 0.5)).Message);
+        Assert.Contains("Sub", Assert.Throws<ArgumentException>(() => x.Sub(y, 0.5)).Message);
+        Assert.Throws<ArgumentException>(() => Tensor.From(new[] { true }).Add(Tensor.From(new[] { true }), 0.5));
+        Assert.Contains("AddInPlace", Assert.Throws<ArgumentException>(() => x.AddInPlace(y, 0.5)).Message);
+        Assert.Contains("SubInPlace", Assert.Throws<ArgumentException>(() => x.SubInPlace(y, 1.5)).Message);
+        Assert.Equal([1L, 2], x.ToArray<long>());
+        var f = x.Add(Tensor.Ones(2), 0.5);
+        Assert.Equal(DType.Float32, f.DType);
+        Assert.Equal([1.5f, 2.5f], f.ToArray<float>());
+    }
+
+    [Fact]
     public void BoolTensorsAddAsOrMultiplyAsAndAndRefuseSubtraction()
     {
         // torch: t + f is [True, True], t * f is [True, False] (bool); t - f raises; t + 1 is int64 [2, 1].
