@@ -12,7 +12,7 @@ namespace Descent;
 // (see docs/notes/autograd-engine.md).
 public sealed partial class Tensor
 {
-    /// <summary><c>this += alpha * other</c> in place (PyTorch's <c>add_</c>). Returns this tensor.</summary>
+    /// <summary><c>this += alpha * other</c> in place (PyTorch's <c>add_</c>); on two bool tensors a logical or. Returns this tensor.</summary>
     public Tensor AddInPlace(Tensor other, double alpha = 1) =>
         Apply<AddOp>(Scaled(other, alpha, DType, "AddInPlace"), "AddInPlace");
 
@@ -33,7 +33,7 @@ public sealed partial class Tensor
     /// <summary><c>this -= value</c> in place for a whole number (exact on an int64 tensor).</summary>
     public Tensor SubInPlace(long value) => Apply<SubOp>(ScalarFor(value), "SubInPlace");
 
-    /// <summary><c>this *= other</c> in place (PyTorch's <c>mul_</c>).</summary>
+    /// <summary><c>this *= other</c> in place (PyTorch's <c>mul_</c>); on two bool tensors a logical and.</summary>
     public Tensor MulInPlace(Tensor other) => Apply<MulOp>(other, "MulInPlace");
 
     /// <summary><c>this *= value</c> in place.</summary>
@@ -127,7 +127,10 @@ public sealed partial class Tensor
             SetGradFn(r.GradFn!);
             return this;
         }
-        Binary.Run<TOp>(this, operand, this);
+        // Two bool tensors add as a logical or and multiply as a logical and, in place as out of place (PyTorch's add_, mul_).
+        if (DType == DType.Bool)
+            Copy.Run(typeof(TOp) == typeof(AddOp) ? LogicalOr(operand) : LogicalAnd(operand), this);
+        else Binary.Run<TOp>(this, operand, this);
         BumpVersion();
         return this;
     }

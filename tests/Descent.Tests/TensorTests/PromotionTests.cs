@@ -208,6 +208,22 @@ public class PromotionTests
     }
 
     [Fact]
+    public void BoolTensorsAddAsOrAndMultiplyAsAndInPlace()
+    {
+        // torch: m = [True, False, False]; m.add_([False, False, True]) is [True, False, True]; then
+        // m.mul_([True, True, False]) is [True, False, False]; a broadcast bool operand works too.
+        var m = Tensor.From(new[] { true, false, false });
+        m.AddInPlace(Tensor.From(new[] { false, false, true }));
+        Assert.Equal([true, false, true], m.ToArray<bool>());
+        Assert.Equal(1, m.Version);
+        m.MulInPlace(Tensor.From(new[] { true, true, false }));
+        Assert.Equal([true, false, false], m.ToArray<bool>());
+        var rows = Tensor.Zeros([2, 3], DType.Bool);
+        rows.T.AddInPlace(Tensor.From(new[] { true, false }).Reshape(2, 1).Expand(2, 3).T);
+        Assert.Equal([true, true, true, false, false, false], rows.ToArray<bool>());
+    }
+
+    [Fact]
     public void BoolsStayBoolsThroughMaxAndMinAndRefuseSubtraction()
     {
         // torch: a bool tensor's max(), max(0) and maximum() are bool; t - 1, 1 - t, ints - t and floats - t raise.
