@@ -217,7 +217,11 @@ public sealed partial class Tensor
     public Tensor Mean(int dim, bool keepDim = false) => Mean([dim], keepDim);
 
     /// <summary>Mean over several dims.</summary>
-    public Tensor Mean(int[] dims, bool keepDim = false) => Sum(dims, keepDim) / (double)ReducedCount(RequireFloating("Mean"), dims);
+    public Tensor Mean(int[] dims, bool keepDim = false)
+    {
+        Reduction.Dims(dims, Dim, "Mean");
+        return Sum(dims, keepDim) / (double)ReducedCount(RequireFloating("Mean"), dims);
+    }
 
     /// <summary>
     /// Variance over <paramref name="dim"/>, or of all elements when it is null, with Bessel's correction by default
@@ -229,15 +233,21 @@ public sealed partial class Tensor
     public Tensor Var(int[] dims, bool keepDim = false, int correction = 1)
     {
         RequireFloating("Var");
+        Reduction.Dims(dims, Dim, "Var");
         var d = this - Mean(dims, keepDim: true);
         return (d * d).Sum(dims, keepDim) / Math.Max(0, ReducedCount(this, dims) - correction);
     }
 
     /// <summary>Standard deviation over <paramref name="dim"/>, or of all elements when it is null (square root of <see cref="Var(int?, bool, int)"/>).</summary>
-    public Tensor Std(int? dim = null, bool keepDim = false, int correction = 1) => StdBackward.Forward(Var(dim, keepDim, correction));
+    public Tensor Std(int? dim = null, bool keepDim = false, int correction = 1) => Std(dim is { } d ? [d] : [], keepDim, correction);
 
     /// <summary>Standard deviation over several dims.</summary>
-    public Tensor Std(int[] dims, bool keepDim = false, int correction = 1) => StdBackward.Forward(Var(dims, keepDim, correction));
+    public Tensor Std(int[] dims, bool keepDim = false, int correction = 1)
+    {
+        RequireFloating("Std");
+        Reduction.Dims(dims, Dim, "Std");
+        return StdBackward.Forward(Var(dims, keepDim, correction));
+    }
 
     /// <summary>Largest element, as a zero-dim tensor; NaN if any element is NaN.</summary>
     public Tensor Max() => ExtremeAllBackward.Forward(this, max: true);
@@ -256,14 +266,14 @@ public sealed partial class Tensor
         : throw new ArgumentException($"ArgMax: the tensor (shape {Shapes.Format(Shape)}) is empty, so it has no largest element; give a dim or check its shape");
 
     /// <summary>Index of the largest element along <paramref name="dim"/>, int64.</summary>
-    public Tensor ArgMax(int dim, bool keepDim = false) => Max(dim, keepDim).Indices;
+    public Tensor ArgMax(int dim, bool keepDim = false) => ExtremeDimBackward.Forward(this, dim, keepDim, max: true, "ArgMax").Indices;
 
     /// <summary>Flat index of the smallest element, int64.</summary>
     public Tensor ArgMin() => Count > 0 ? Reshape(-1).Min(0).Indices
         : throw new ArgumentException($"ArgMin: the tensor (shape {Shapes.Format(Shape)}) is empty, so it has no smallest element; give a dim or check its shape");
 
     /// <summary>Index of the smallest element along <paramref name="dim"/>, int64.</summary>
-    public Tensor ArgMin(int dim, bool keepDim = false) => Min(dim, keepDim).Indices;
+    public Tensor ArgMin(int dim, bool keepDim = false) => ExtremeDimBackward.Forward(this, dim, keepDim, max: false, "ArgMin").Indices;
 
     /// <summary>
     /// Matrix product with PyTorch's rules: 1-D·1-D is a dot product, 2-D·2-D a matrix product, a 1-D operand
@@ -310,7 +320,7 @@ public sealed partial class Tensor
     public static Tensor Stack(IReadOnlyList<Tensor> tensors, int dim = 0)
     {
         if (tensors.Count == 0) throw new ArgumentException("Stack: expects at least one tensor");
-        int d = Shapes.Dim(dim, tensors[0].Dim + 1, "Stack");
+        int d = Shapes.Dim(dim, tensors[0].Dim + 1, "Stack", tensorDims: tensors[0].Dim);
         var parts = new Tensor[tensors.Count];
         for (int i = 0; i < parts.Length; i++)
         {

@@ -55,11 +55,13 @@ internal sealed class ExtremeDimBackward(int[] inputShape, int dim, bool keepDim
 {
     public override string Name => max ? "MaxBackward0" : "MinBackward0";
 
-    public static (Tensor Values, Tensor Indices) Forward(Tensor x, int dim, bool keepDim, bool max)
+    // op: the name the user called, for errors (Max or Min by default, ArgMax or ArgMin).
+    public static (Tensor Values, Tensor Indices) Forward(Tensor x, int dim, bool keepDim, bool max, string? op = null)
     {
-        dim = Shapes.Dim(dim, x.Dim, max ? "Max" : "Min");
+        op ??= max ? "Max" : "Min";
+        dim = Shapes.Dim(dim, x.Dim, op);
         if (x.Dim > 0 && x.ShapeArray[dim] == 0)
-            throw new ArgumentException($"{(max ? "Max" : "Min")}: dim {dim} of shape {Shapes.Format(x.Shape)} is empty");
+            throw new ArgumentException($"{op}: dim {dim} of shape {Shapes.Format(x.Shape)} is empty");
         var (values, indices) = Reduction.ArgExtreme(x, dim, keepDim, max);
         if (!GradMode.Records(x)) return (values, indices);
         var node = new ExtremeDimBackward(x.ShapeArray, dim, keepDim, max);

@@ -131,6 +131,24 @@ public class ErrorTests
     }
 
     [Fact]
+    public void DimErrorsNameTheOpThatWasCalled()
+    {
+        // Mean, Var and Std are built on Sum, and ArgMax and ArgMin on Max and Min, but the message names the call.
+        var m = F(2, 3);
+        Assert.Contains("Mean: dim 2 is out of range", Assert.Throws<ArgumentOutOfRangeException>(() => m.Mean(2)).Message);
+        Assert.Contains("Mean: dim 1 appears more than once", Assert.Throws<ArgumentException>(() => m.Mean([1, -1])).Message);
+        Assert.Contains("Var: dim -3 is out of range", Assert.Throws<ArgumentOutOfRangeException>(() => m.Var(-3)).Message);
+        Assert.Contains("Var: dim 0 appears more than once", Assert.Throws<ArgumentException>(() => m.Var([0, 0])).Message);
+        Assert.Contains("Std: dim 5 is out of range", Assert.Throws<ArgumentOutOfRangeException>(() => m.Std(5)).Message);
+        Assert.Contains("Std: dim 0 appears more than once", Assert.Throws<ArgumentException>(() => m.Std([0, -2])).Message);
+        Assert.Contains("Std", Assert.Throws<DTypeMismatchException>(() => Tensor.Zeros([2], DType.Int64).Std()).Message);
+        Assert.Contains("ArgMax: dim 2 is out of range", Assert.Throws<ArgumentOutOfRangeException>(() => m.ArgMax(2)).Message);
+        Assert.Contains("ArgMin: dim 1 of shape [2, 0] is empty", Assert.Throws<ArgumentException>(() => F(2, 0).ArgMin(1)).Message);
+        var stack = Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Stack([m, m], 3));
+        Assert.Contains("Stack: dim 3 is out of range for a tensor of 2 dims (expected -3 to 2)", stack.Message);
+    }
+
+    [Fact]
     public void AutogradMisuseIsAnInvalidOperation()
     {
         var many = Assert.Throws<InvalidOperationException>(() => (Tensor.Ones([2, 2], requiresGrad: true) * 2.0).Backward());
