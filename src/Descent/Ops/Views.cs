@@ -15,11 +15,11 @@ internal sealed class ExpandBackward(int[] inputShape) : Node
         var newShape = (int[])shape.Clone();
         for (int i = 0; i < shape.Length; i++)
         {
-            if (i < lead)
-            {
-                if (shape[i] < 0) throw new ShapeMismatchException($"Expand: size -1 is not allowed for the new leading dim {i}");
-                continue;
-            }
+            if (shape[i] < 0 && (i < lead || shape[i] != -1))
+                throw new ShapeMismatchException(i < lead
+                    ? $"Expand: size {shape[i]} is not allowed for the new leading dim {i} of {Shapes.Format(shape)}; a new dim needs its size"
+                    : $"Expand: size {shape[i]} for dim {i} of {Shapes.Format(shape)} is invalid; a size is 0 or more, or -1 to keep the dim's size");
+            if (i < lead) continue;
             int d = x.ShapeArray[i - lead];
             if (shape[i] == -1) newShape[i] = d;
             if (d == newShape[i]) strides[i] = x.StridesArray[i - lead];

@@ -155,6 +155,18 @@ public class ViewTests
     }
 
     [Fact]
+    public void ExpandRefusesANegativeSizeOtherThanMinusOneOnAnExistingDim()
+    {
+        // torch: ones(1).expand(-2) and ones(2, 1).expand(2, -3) raise, as does -1 for a new leading dim; -1 keeps a size.
+        var one = Assert.Throws<ShapeMismatchException>(() => Tensor.Ones(1).Expand(-2));
+        Assert.Contains("size -2 for dim 0 of [-2]", one.Message);
+        Assert.Throws<ShapeMismatchException>(() => Tensor.Ones(2, 1).Expand(2, -3));
+        Assert.Contains("size -1 is not allowed for the new leading dim 0", Assert.Throws<ShapeMismatchException>(() => Tensor.Ones(3).Expand(-1, 3)).Message);
+        Assert.Contains("size -4", Assert.Throws<ShapeMismatchException>(() => Tensor.Ones(3).Expand(-4, 3)).Message);
+        Assert.Equal([2, 3], Tensor.Ones(2, 1).Expand(-1, 3).Shape.ToArray());
+    }
+
+    [Fact]
     public void ViewErrorsNameTheProblem()
     {
         var m = Matrix();
