@@ -60,9 +60,9 @@ public sealed partial class Tensor
     /// <summary>Flattens dims <paramref name="startDim"/> to <paramref name="endDim"/> into one.</summary>
     public Tensor Flatten(int startDim = 0, int endDim = -1)
     {
-        if (Dim == 0) return Reshape(1);
         int s = Shapes.Dim(startDim, Dim, "Flatten"), e = Shapes.Dim(endDim, Dim, "Flatten");
         if (s > e) throw new ArgumentException($"Flatten: startDim {startDim} comes after endDim {endDim}");
+        if (Dim == 0) return Reshape(1);
         var shape = new List<int>();
         for (int i = 0; i < s; i++) shape.Add(ShapeArray[i]);
         int n = 1;

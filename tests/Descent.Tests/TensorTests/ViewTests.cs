@@ -167,6 +167,17 @@ public class ViewTests
     }
 
     [Fact]
+    public void FlattenOfAZeroDimTensorChecksItsDims()
+    {
+        // torch: tensor(3.).flatten() and .flatten(-1, 0) have shape [1]; .flatten(5) raises "Dimension out of range".
+        var s = Tensor.Scalar(3);
+        Assert.Equal([1], s.Flatten().Shape.ToArray());
+        Assert.Equal([1], s.Flatten(-1, 0).Shape.ToArray());
+        Assert.Contains("Flatten: dim 5", Assert.Throws<ArgumentOutOfRangeException>(() => s.Flatten(5)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => s.Flatten(0, 1));
+    }
+
+    [Fact]
     public void ViewErrorsNameTheProblem()
     {
         var m = Matrix();
