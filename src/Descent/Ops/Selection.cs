@@ -121,13 +121,30 @@ internal static class Compare
     }
 }
 
-/// <summary>Joins tensors along an existing dim; backward narrows the gradient back into pieces.</summary>
-internal sealed class CatBackward(int dim, int[] sizes) : Node
+/// <summary>
+/// Joins tensors along an existing dim; backward narrows the gradient back into pieces. As in PyTorch, a 1-D empty
+/// tensor (<c>torch.tensor([])</c>, the start of a list grown by Cat) joins any shape: it is skipped, but its dtype
+/// still takes part in the promotion.
+/// </summary>
+internal sealed class CatBackward(int dim, int[] sizes, bool[] skipped) : Node
 {
     public static Tensor Forward(IReadOnlyList<Tensor> tensors, int dim)
     {
         if (tensors.Count == 0) throw new ArgumentException("Cat: expects at least one tensor");
-        var first = tensors[0];
+        var skipped = new bool[tensors.Count];
+        int firstKept = -1;
+        for (int i = 0; i < tensors.Count; i++)
+        {
+            skipped[i] = tensors[i] is { Dim: 1, Count: 0 };
+            if (!skipped[i] && firstKept < 0) firstKept = i;
+        }
+        if (firstKept < 0)
+        {
+            // All skipped: they are all of shape [0], and join as such.
+            Array.Fill(skipped, false);
+            firstKept = 0;
+        }
+        var first = tensors[firstKept];
         if (first.Dim == 0) throw new ShapeMismatchException("Cat: zero-dim tensors cannot be concatenated; use Stack");
         dim = Shapes.Dim(dim, first.Dim, "Cat");
         var dtype = first.DType;
@@ -137,11 +154,12 @@ internal sealed class CatBackward(int dim, int[] sizes) : Node
         for (int i = 0; i < tensors.Count; i++)
         {
             var t = tensors[i];
+            if (skipped[i]) continue;
             if (t.Dim != first.Dim)
-                throw new ShapeMismatchException($"Cat: all tensors need the same number of dims, but tensor {i} has shape {Shapes.Format(t.Shape)} ({t.Dim} dims) and tensor 0 has shape {Shapes.Format(first.Shape)} ({first.Dim} dims)");
+                throw new ShapeMismatchException($"Cat: all tensors need the same number of dims, but tensor {i} has shape {Shapes.Format(t.Shape)} ({t.Dim} dims) and tensor {firstKept} has shape {Shapes.Format(first.Shape)} ({first.Dim} dims)");
             for (int d = 0; d < t.Dim; d++)
                 if (d != dim && t.ShapeArray[d] != first.ShapeArray[d])
-                    throw new ShapeMismatchException($"Cat: sizes must match except in dim {dim}, but tensor {i} has shape {Shapes.Format(t.Shape)} and tensor 0 has {Shapes.Format(first.Shape)}");
+                    throw new ShapeMismatchException($"Cat: sizes must match except in dim {dim}, but tensor {i} has shape {Shapes.Format(t.Shape)} and tensor {firstKept} has {Shapes.Format(first.Shape)}");
             sizes[i] = t.ShapeArray[dim];
             total += sizes[i];
         }
@@ -156,10 +174,11 @@ internal sealed class CatBackward(int dim, int[] sizes) : Node
             var t = tensors[i].DType == dtype ? tensors[i] : tensors[i].To(dtype);
             inputs[i] = t;
             records |= GradMode.Records(t);
+            if (skipped[i]) continue;
             using (GradMode.Set(false)) Copy.Run(t, r.Narrow(dim, at, sizes[i]));
             at += sizes[i];
         }
-        return records ? new CatBackward(dim, sizes).Attach(r, inputs) : r;
+        return records ? new CatBackward(dim, sizes, skipped).Attach(r, inputs) : r;
     }
 
     internal override Tensor?[] Apply(Tensor g)
@@ -168,7 +187,7 @@ internal sealed class CatBackward(int dim, int[] sizes) : Node
         int at = 0;
         for (int i = 0; i < sizes.Length; i++)
         {
-            if (NeedsGrad(i)) grads[i] = g.Narrow(dim, at, sizes[i]);
+            if (NeedsGrad(i)) grads[i] = skipped[i] ? Tensor.Zeros([0], g.DType) : g.Narrow(dim, at, sizes[i]);
             at += sizes[i];
         }
         return grads;

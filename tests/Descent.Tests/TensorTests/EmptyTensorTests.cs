@@ -19,6 +19,28 @@ public class EmptyTensorTests
         Assert.Equal("tensor([])", v.ToString());
     }
 
+    [Fact]
+    public void CatSkipsOneDimEmptyTensorsAsPyTorch()
+    {
+        // torch 1.13: cat([zeros(0, dtype=float64), ones(2, 3)]) is float64 of shape [2, 3]; cat([zeros(0), x], 1) and
+        // cat([x, zeros(0)], -1) join along x's dims; the empty tensor's gradient has shape [0]; cat([zeros(0, 3), ones(2, 4)])
+        // still raises, as only 1-D empty tensors are skipped.
+        var x = Tensor.Arange(6).To(DType.Float32).Reshape(2, 3);
+        var joined = Tensor.Cat([Tensor.Zeros([0], DType.Float64), x, Tensor.Zeros(0), x]);
+        Assert.Equal(DType.Float64, joined.DType);
+        Assert.Equal([4, 3], joined.Shape.ToArray());
+        Assert.Equal([0.0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5], joined.ToArray<double>());
+        Assert.Equal([2, 3], Tensor.Cat([Tensor.Zeros(0), x], 1).Shape.ToArray());
+        Assert.Equal([2, 3], Tensor.Cat([x, Tensor.Zeros(0)], -1).Shape.ToArray());
+        Assert.Equal([0], Tensor.Cat([Tensor.Zeros(0), Tensor.Zeros(0)]).Shape.ToArray());
+        var empty = Tensor.Zeros([0], requiresGrad: true);
+        var w = Tensor.Ones([2, 3], requiresGrad: true);
+        Tensor.Cat([empty, w * 2.0]).Sum().Backward();
+        Assert.Equal([0], empty.Grad!.Shape.ToArray());
+        Assert.Equal([2f, 2, 2, 2, 2, 2], w.Grad!.ToArray<float>());
+        Assert.Throws<ShapeMismatchException>(() => Tensor.Cat([Tensor.Zeros(0, 3), Tensor.Ones(2, 4)]));
+    }
+
     [Theory]
     [InlineData(DType.Float32)]
     [InlineData(DType.Float64)]
