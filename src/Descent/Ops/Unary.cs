@@ -205,6 +205,7 @@ internal sealed class ClampBackward(Tensor? min, Tensor? max) : Node
         var inside = Tensor.OnesLike(x, DType.Bool);
         if (min is not null) inside &= x.Ge(min);
         if (max is not null) inside &= x.Le(max);
-        return [g * inside.To(g.DType)];
+        // An exact 0 outside the bounds, even where g is NaN or infinite, as PyTorch's where(mask, grad, 0).
+        return [Tensor.Where(inside, g, 0L)];
     }
 }
