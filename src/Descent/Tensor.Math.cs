@@ -8,7 +8,7 @@ public sealed partial class Tensor
 {
     /// <summary><c>this + alpha * other</c>, broadcasting (PyTorch's <c>add</c>); two bool tensors add as a logical or, as in PyTorch.</summary>
     public Tensor Add(Tensor other, double alpha = 1) =>
-        BothBool(other) && alpha == 1 ? LogicalOr(other) : AddBackward.Forward(this, Scaled(other, alpha, Elementwise.ResultType(this, other), "Add"));
+        BothBool(other) ? LogicalOr(Scaled(other, alpha, DType.Bool, "Add")) : AddBackward.Forward(this, Scaled(other, alpha, Elementwise.ResultType(this, other), "Add"));
 
     /// <summary><c>this - alpha * other</c>, broadcasting (PyTorch's <c>sub</c>).</summary>
     /// <exception cref="DTypeMismatchException">Either tensor is bool, which PyTorch refuses too.</exception>
@@ -22,13 +22,15 @@ public sealed partial class Tensor
 
     // alpha * other for Add/Sub and their in-place forms: a whole alpha keeps an integer tensor integer, as PyTorch's
     // integral alpha does (x.add(y, alpha=2) on int64 tensors is int64). A fraction cannot scale into an int64 or bool
-    // result, which PyTorch refuses too ("argument alpha must not be a floating point number").
+    // result, which PyTorch refuses too ("argument alpha must not be a floating point number"). Into a bool result, a
+    // whole alpha times a bool tensor is a bool too: the tensor itself, or all false for alpha 0, as in PyTorch.
     internal static Tensor Scaled(Tensor other, double alpha, DType result, string op)
     {
         if (alpha == 1) return other;
         bool whole = alpha == Math.Round(alpha) && Math.Abs(alpha) <= long.MaxValue / 2;
         if (!whole && !result.IsFloatingPoint())
             throw new ArgumentException($"{op}: alpha {alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a whole number, so it cannot scale {result.Name()} operands, as in PyTorch; pass a whole alpha, or convert with To(DType.Float32)", nameof(alpha));
+        if (result == DType.Bool && other.DType == DType.Bool) return alpha == 0 ? ZerosLike(other) : other;
         return !other.DType.IsFloatingPoint() && whole ? other * (long)alpha : other * alpha;
     }
 

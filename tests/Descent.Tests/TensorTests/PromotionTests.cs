@@ -224,6 +224,22 @@ public class PromotionTests
     }
 
     [Fact]
+    public void BoolTensorsWithAWholeAlphaStayBool()
+    {
+        // torch: a = [False, True], b = [True, False]: a.add(b, alpha=2) and alpha=-1 are [True, True], alpha=0 is
+        // [False, True], all bool; a.add_(b, alpha=3) is [True, True] in place.
+        var a = Tensor.From(new[] { false, true });
+        var b = Tensor.From(new[] { true, false });
+        Assert.Equal(DType.Bool, a.Add(b, 2).DType);
+        Assert.Equal([true, true], a.Add(b, 2).ToArray<bool>());
+        Assert.Equal([true, true], a.Add(b, -1).ToArray<bool>());
+        Assert.Equal([false, true], a.Add(b, 0).ToArray<bool>());
+        Assert.Equal([2, 2], a.Add(Tensor.From(new[] { true, false }).Reshape(2, 1), 0).Shape.ToArray());
+        a.AddInPlace(b, 3);
+        Assert.Equal([true, true], a.ToArray<bool>());
+    }
+
+    [Fact]
     public void BoolsStayBoolsThroughMaxAndMinAndRefuseSubtraction()
     {
         // torch: a bool tensor's max(), max(0) and maximum() are bool; t - 1, 1 - t, ints - t and floats - t raise.
