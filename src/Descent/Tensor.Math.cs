@@ -76,8 +76,8 @@ public sealed partial class Tensor
     /// <summary>Elementwise negation.</summary>
     public Tensor Neg() => NegBackward.Forward(this);
 
-    /// <summary>Elementwise sign: -1, 0 or 1; its gradient is zero everywhere, as in PyTorch.</summary>
-    public Tensor Sign() => SignBackward.Forward(this);
+    /// <summary>Elementwise sign: -1, 0 or 1; its gradient is zero everywhere, as in PyTorch. A bool tensor's sign is a bool copy of it, as in PyTorch.</summary>
+    public Tensor Sign() => DType == DType.Bool ? Clone() : SignBackward.Forward(this);
 
     /// <summary>Elementwise clamp into [min, max]; either bound may be null (PyTorch's <c>clamp</c>).</summary>
     public Tensor Clamp(double? min = null, double? max = null)

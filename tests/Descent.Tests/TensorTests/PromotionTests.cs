@@ -240,6 +240,18 @@ public class PromotionTests
     }
 
     [Fact]
+    public void TheSignOfABoolTensorIsABoolCopy()
+    {
+        // torch: tensor([True, False]).sign() is tensor([True, False]), bool.
+        var m = Tensor.From(new[] { true, false });
+        var s = m.Sign();
+        Assert.Equal(DType.Bool, s.DType);
+        Assert.Equal([true, false], s.ToArray<bool>());
+        s.FillInPlace(0L);
+        Assert.Equal([true, false], m.ToArray<bool>());
+    }
+
+    [Fact]
     public void BoolsStayBoolsThroughMaxAndMinAndRefuseSubtraction()
     {
         // torch: a bool tensor's max(), max(0) and maximum() are bool; t - 1, 1 - t, ints - t and floats - t raise.
