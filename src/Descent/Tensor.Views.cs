@@ -126,7 +126,9 @@ public sealed partial class Tensor
     /// <summary>
     /// Indexing with whole numbers, <see cref="Index"/> (<c>^1</c>) and ranges (<c>1..3</c>, <c>..</c>), one per
     /// leading dim: <c>x[0]</c> is the first row, <c>x[.., 1..]</c> drops the first column. Always a view; the setter
-    /// copies into it. A negative whole number counts from the end, as in PyTorch (<c>x[-1]</c> is <c>x[^1]</c>).
+    /// copies into it, broadcasting the value after dropping its leading size-1 dims, as PyTorch's indexed assignment
+    /// does (<c>x[0] = row</c> takes a row of shape [1, n]). A negative whole number counts from the end, as in PyTorch
+    /// (<c>x[-1]</c> is <c>x[^1]</c>).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An index or range falls outside its dim; the message names the
     /// dim and its size.</exception>
@@ -134,7 +136,12 @@ public sealed partial class Tensor
     public Tensor this[params TensorIndex[] indices]
     {
         get => Index(indices);
-        set => Index(indices).CopyInPlace(value);
+        set
+        {
+            int lead = 0;
+            while (lead < value.Dim && value.ShapeArray[lead] == 1) lead++;
+            Index(indices).CopyInPlace(lead == 0 ? value : value.Reshape(value.ShapeArray[lead..]));
+        }
     }
 
     private Tensor Index(TensorIndex[] indices)

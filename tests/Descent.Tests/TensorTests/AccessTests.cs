@@ -99,6 +99,24 @@ public class AccessTests
     }
 
     [Fact]
+    public void IndexedAssignmentDropsTheValuesLeadingSizeOneDims()
+    {
+        // torch: x = zeros(3, 4); x[0] = ones(1, 4); x[1:3] = full((1, 1, 2, 4), 2.); x[:, 1] = arange(3.).reshape(1, 3)
+        // gives [[1, 0, 1, 1], [2, 1, 2, 2], [2, 2, 2, 2]]; y = zeros(2); y[0] = ones(1, 1) gives [1, 0];
+        // x[0] = ones(2, 4) and x[0] = ones(1, 5) still raise.
+        var x = Tensor.Zeros(3, 4);
+        x[0] = Tensor.Ones(1, 4);
+        x[1..3] = Tensor.Full([1, 1, 2, 4], 2.0);
+        x[.., 1] = Tensor.Arange(3).To(DType.Float32).Reshape(1, 3);
+        Assert.Equal([1f, 0, 1, 1, 2, 1, 2, 2, 2, 2, 2, 2], x.ToArray<float>());
+        var y = Tensor.Zeros(2);
+        y[0] = Tensor.Ones(1, 1);
+        Assert.Equal([1f, 0], y.ToArray<float>());
+        Assert.Throws<ShapeMismatchException>(() => x[0] = Tensor.Ones(2, 4));
+        Assert.Throws<ShapeMismatchException>(() => x[0] = Tensor.Ones(1, 5));
+    }
+
+    [Fact]
     public void IndexErrorsNameTheDimAndItsSize()
     {
         var m = Tensor.Zeros(3, 4);
