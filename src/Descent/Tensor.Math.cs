@@ -166,13 +166,13 @@ public sealed partial class Tensor
     /// <summary>Mask of <c>this &gt;= value</c> for a whole number, compared exactly on an int64 tensor.</summary>
     public Tensor Ge(long value) => Ge(ScalarFor(value));
 
-    /// <summary>Elementwise AND of two bool tensors.</summary>
+    /// <summary>Elementwise AND, broadcasting, with a bool result; any dtype counts nonzero as true (PyTorch's <c>logical_and</c>).</summary>
     public Tensor LogicalAnd(Tensor other) => Compare.Logical(this, other, and: true);
 
-    /// <summary>Elementwise OR of two bool tensors.</summary>
+    /// <summary>Elementwise OR, broadcasting, with a bool result; any dtype counts nonzero as true (PyTorch's <c>logical_or</c>).</summary>
     public Tensor LogicalOr(Tensor other) => Compare.Logical(this, other, and: false);
 
-    /// <summary>Elementwise NOT of a bool tensor.</summary>
+    /// <summary>Elementwise NOT with a bool result; any dtype counts nonzero as true (PyTorch's <c>logical_not</c>).</summary>
     public Tensor LogicalNot() => Compare.Not(this);
 
     /// <summary>

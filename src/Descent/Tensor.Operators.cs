@@ -69,13 +69,19 @@ public sealed partial class Tensor
     public static Tensor operator -(Tensor a) => a.Neg();
 
     /// <summary>Elementwise AND of bool tensors.</summary>
-    public static Tensor operator &(Tensor a, Tensor b) => a.LogicalAnd(b);
+    /// <exception cref="DTypeMismatchException">An operand is not bool: PyTorch's <c>&amp;</c> on integers is bitwise, which Descent does not have.</exception>
+    public static Tensor operator &(Tensor a, Tensor b) => Bools(a, b, "LogicalAnd", "&").LogicalAnd(b);
 
     /// <summary>Elementwise OR of bool tensors.</summary>
-    public static Tensor operator |(Tensor a, Tensor b) => a.LogicalOr(b);
+    /// <exception cref="DTypeMismatchException">An operand is not bool: PyTorch's <c>|</c> on integers is bitwise, which Descent does not have.</exception>
+    public static Tensor operator |(Tensor a, Tensor b) => Bools(a, b, "LogicalOr", "|").LogicalOr(b);
 
     /// <summary>Elementwise NOT of a bool tensor.</summary>
-    public static Tensor operator !(Tensor a) => a.LogicalNot();
+    /// <exception cref="DTypeMismatchException">The operand is not bool: PyTorch's <c>~</c> on integers is bitwise, which Descent does not have.</exception>
+    public static Tensor operator !(Tensor a) => Bools(a, a, "LogicalNot", "!").LogicalNot();
+
+    private static Tensor Bools(Tensor a, Tensor b, string method, string op) => a.DType == DType.Bool && b.DType == DType.Bool ? a
+        : throw new DTypeMismatchException($"{method}: the {op} operator takes bool tensors, got {a.DType.Name()}{(ReferenceEquals(a, b) ? "" : $" and {b.DType.Name()}")} (on integers PyTorch's is bitwise, which Descent does not have); call {method}() for a logical result, nonzero counting as true");
 
     /// <summary>Mask of <c>a &lt; b</c>.</summary>
     public static Tensor operator <(Tensor a, Tensor b) => a.Lt(b);

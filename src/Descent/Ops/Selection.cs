@@ -94,10 +94,13 @@ internal static class Compare
         }
     }
 
+    // Any dtype takes part, nonzero (NaN too) being true, as in PyTorch's logical_and, logical_or and logical_not.
+    private static Tensor Truth(Tensor t) => t.DType == DType.Bool ? t : t.To(DType.Bool);
+
     public static Tensor Logical(Tensor a, Tensor b, bool and)
     {
-        if (a.DType != DType.Bool || b.DType != DType.Bool)
-            throw new DTypeMismatchException($"{(and ? "LogicalAnd" : "LogicalOr")}: both operands must be bool tensors, got {a.DType.Name()} and {b.DType.Name()}");
+        a = Truth(a);
+        b = Truth(b);
         var shape = Shapes.Broadcast(a.Shape, b.Shape, and ? "LogicalAnd" : "LogicalOr");
         var ac = a.Expand(shape).Contiguous();
         var bc = b.Expand(shape).Contiguous();
@@ -111,8 +114,7 @@ internal static class Compare
 
     public static Tensor Not(Tensor a)
     {
-        if (a.DType != DType.Bool) throw new DTypeMismatchException($"LogicalNot: expects a bool tensor, got {a.DType.Name()}");
-        var c = a.Contiguous();
+        var c = Truth(a).Contiguous();
         var r = Tensor.Empty((int[])a.ShapeArray.Clone(), DType.Bool);
         var x = c.Span<bool>();
         var d = r.Span<bool>();

@@ -252,6 +252,24 @@ public class PromotionTests
     }
 
     [Fact]
+    public void LogicalOpsTakeAnyDTypeButTheOperatorsOnlyBools()
+    {
+        // torch: a = [1, 0, 2], f = [0.5, nan, 0.]: logical_and(a, f) is [True, False, False], logical_or(a, f) is
+        // [True, True, True], logical_not(f) is [False, False, True], logical_not(a) is [False, True, False]; a & a is a
+        // bitwise and (int64) and f & f raises.
+        var a = Tensor.From(new long[] { 1, 0, 2 });
+        var f = Tensor.From(new[] { 0.5f, float.NaN, 0 });
+        Assert.Equal([true, false, false], a.LogicalAnd(f).ToArray<bool>());
+        Assert.Equal([true, true, true], a.LogicalOr(f).ToArray<bool>());
+        Assert.Equal([false, false, true], f.LogicalNot().ToArray<bool>());
+        Assert.Equal([false, true, false], a.LogicalNot().ToArray<bool>());
+        Assert.Equal([2, 3], a.LogicalAnd(Tensor.Ones(2, 1)).Shape.ToArray());
+        Assert.Contains("LogicalAnd()", Assert.Throws<DTypeMismatchException>(() => a & a).Message);
+        Assert.Contains("bool and float32", Assert.Throws<DTypeMismatchException>(() => Tensor.From(new[] { true, false, true }) | f).Message);
+        Assert.Contains("LogicalNot()", Assert.Throws<DTypeMismatchException>(() => !f).Message);
+    }
+
+    [Fact]
     public void BoolsStayBoolsThroughMaxAndMinAndRefuseSubtraction()
     {
         // torch: a bool tensor's max(), max(0) and maximum() are bool; t - 1, 1 - t, ints - t and floats - t raise.
