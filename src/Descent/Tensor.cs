@@ -75,7 +75,9 @@ public sealed partial class Tensor
     public int Numel() => Count;
 
     /// <summary>The size of dimension <paramref name="dim"/>; negative dims count from the end.</summary>
-    public int Size(int dim) => ShapeArray[Shapes.Dim(dim, Dim, nameof(Size))];
+    /// <exception cref="ArgumentOutOfRangeException">The dim is out of range, or the tensor is zero-dim and has none.</exception>
+    public int Size(int dim) => Dim > 0 ? ShapeArray[Shapes.Dim(dim, Dim, nameof(Size))]
+        : throw new ArgumentOutOfRangeException(nameof(dim), dim, $"Size: dim {dim} was asked of a zero-dim tensor, which has no dims (its shape is [])");
 
     /// <summary>The storage's version counter: it grows with every in-place change (PyTorch's <c>_version</c>).</summary>
     public int Version => Storage.Version;

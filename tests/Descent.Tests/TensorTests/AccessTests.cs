@@ -141,6 +141,11 @@ public class AccessTests
         Assert.Contains("dim 1 of size 4", e7.Message);
         var e8 = Assert.Throws<ArgumentOutOfRangeException>(() => m.Size(2));
         Assert.Contains("dim 2", e8.Message);
+        // torch: tensor(1.).size(0) raises "Dimension specified as 0 but tensor has no dimensions".
+        var e9 = Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Scalar(1).Size(0));
+        Assert.Contains("Size: dim 0", e9.Message);
+        Assert.Contains("zero-dim", e9.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.Scalar(1).Size(-1));
         Assert.Equal(4, m.Size(-1));
     }
 }
