@@ -92,13 +92,15 @@ internal static class Reduction
             Array.Fill(reduced, true);
             return reduced;
         }
+        // A zero-dim tensor has no dims to mark, but takes dim 0 (or -1) once, as in PyTorch.
+        var seen = new bool[Math.Max(rank, 1)];
         foreach (var d in dims)
         {
             int w = Shapes.Dim(d, rank, op);
-            if (rank == 0) continue;
-            if (reduced[w]) throw new ArgumentException($"{op}: dim {w} appears more than once in {Shapes.Format(dims)}");
-            reduced[w] = true;
+            if (seen[w]) throw new ArgumentException($"{op}: dim {w} appears more than once in {Shapes.Format(dims)}");
+            seen[w] = true;
         }
+        if (rank > 0) Array.Copy(seen, reduced, rank);
         return reduced;
     }
 

@@ -128,6 +128,11 @@ public class ErrorTests
         Assert.Contains("the dim is empty", empty.Message);
         var twice = Assert.Throws<ArgumentException>(() => m.Sum([1, -1]));
         Assert.Contains("more than once", twice.Message);
+        // torch: tensor(1.).sum([0, -1]) raises "dim 0 appears multiple times in the list of dims"; sum([0]) is 1.
+        var scalar = Tensor.Scalar(1);
+        Assert.Contains("Sum: dim 0 appears more than once", Assert.Throws<ArgumentException>(() => scalar.Sum([0, -1])).Message);
+        Assert.Contains("Mean: dim 0 appears more than once", Assert.Throws<ArgumentException>(() => scalar.Mean([0, 0])).Message);
+        Assert.Equal(1f, scalar.Sum([0]).Item<float>());
     }
 
     [Fact]
