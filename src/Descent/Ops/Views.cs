@@ -154,8 +154,8 @@ internal sealed class NarrowBackward(int[] inputShape, int dim, int start) : Nod
         int size = x.ShapeArray[dim];
         // A negative start counts from the end, as in PyTorch.
         int first = start < 0 && start >= -size ? start + size : start;
-        if (first < 0 || length < 0 || first > size || first + length > size)
-            throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: range {start}..{start + length} is out of bounds for dim {dim} of size {size}");
+        if (first < 0 || length < 0 || first > size || (long)first + length > size)
+            throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: range {start}..{(long)start + length} is out of bounds for dim {dim} of size {size}");
         start = first;
         var shape = (int[])x.ShapeArray.Clone();
         shape[dim] = length;

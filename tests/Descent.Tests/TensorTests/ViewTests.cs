@@ -178,6 +178,17 @@ public class ViewTests
     }
 
     [Fact]
+    public void NarrowRefusesALengthThatRunsPastTheEndEvenWhenTheSumOverflows()
+    {
+        // torch: zeros(1000000).narrow(0, 999990, 2**31 - 101) raises "start (999990) + length (2147483547) exceeds dimension size (1000000)".
+        var x = Tensor.Zeros(1000000);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => x.Narrow(0, 999990, int.MaxValue - 100));
+        Assert.Contains("range 999990..2148483537 is out of bounds for dim 0 of size 1000000", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => x.Narrow(0, -10, int.MaxValue - 100));
+        Assert.Equal([10], x.Narrow(0, -10, 10).Shape.ToArray());
+    }
+
+    [Fact]
     public void ViewErrorsNameTheProblem()
     {
         var m = Matrix();
