@@ -57,7 +57,7 @@ public static partial class Functional
         ValidateLinear(input, weight, bias);
         int[] outShape = [.. input.Shape[..^1], weight.Size(0)];
         if (!target.Shape.SequenceEqual(outShape))
-            throw new ShapeMismatchException($"LinearMseLoss: the linear output has shape {Shapes.Format(outShape)} but the target has shape {Shapes.Format(target.Shape)}; they must match (reshape one, e.g. target.Reshape(-1, 1))");
+            throw new ShapeMismatchException($"LinearMseLoss: the linear output has shape {Shapes.Format(outShape)} but the target has shape {Shapes.Format(target.Shape)}; they must match{MatchHint(outShape, target.Shape)}");
         if (reduction is not (Reduction.Mean or Reduction.Sum))
             throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "unknown reduction");
         return Ops.LinearMseLossBackward.Forward(input, weight, bias, target, reduction);
@@ -223,8 +223,24 @@ public static partial class Functional
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(target);
         if (!input.Shape.SequenceEqual(target.Shape))
-            throw new ShapeMismatchException($"{op}: the input has shape {Shapes.Format(input.Shape)} but the target has shape {Shapes.Format(target.Shape)}; they must match (reshape one, e.g. target.Reshape(-1, 1))");
+            throw new ShapeMismatchException($"{op}: the input has shape {Shapes.Format(input.Shape)} but the target has shape {Shapes.Format(target.Shape)}; they must match{MatchHint(input.Shape, target.Shape)}");
         return input;
+    }
+
+    /// <summary>
+    /// How to make a target fit an input of another shape: a reshape only when the two differ by dims of size 1
+    /// ((N, 1) against (N)); when only the last dim differs, the model has the wrong number of outputs, which no
+    /// reshape mends.
+    /// </summary>
+    private static string MatchHint(ReadOnlySpan<int> input, ReadOnlySpan<int> target)
+    {
+        if (WithoutOnes(input).SequenceEqual(WithoutOnes(target)))
+            return $" (reshape the target: target.Reshape({string.Join(", ", input.ToArray())}))";
+        if (input.Length == target.Length && input.Length > 0 && input[..^1].SequenceEqual(target[..^1]))
+            return $" (the input has {input[^1]} value(s) per row and the target {target[^1]}: the model needs one output per target column)";
+        return "";
+
+        static int[] WithoutOnes(ReadOnlySpan<int> shape) => [.. shape.ToArray().Where(d => d != 1)];
     }
 
     /// <summary>Class weights of shape (C) viewed to broadcast along the class dim of <paramref name="input"/>.</summary>

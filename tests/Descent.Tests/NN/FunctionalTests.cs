@@ -136,6 +136,21 @@ public class FunctionalTests
     }
 
     [Fact]
+    public void AShapeMismatchSuggestsAReshapeOnlyWhereOneFits()
+    {
+        // (N, 1) against (N): the same numbers, so a reshape of the target is the fix, with the shape it needs.
+        var column = Assert.Throws<ShapeMismatchException>(() => Functional.MseLoss(Tensor.Zeros(5, 1), Tensor.Zeros(5)));
+        Assert.Contains("target.Reshape(5, 1)", column.Message);
+        // Linear(3, 1) against two target columns: no reshape fits; the model needs another output.
+        var outputs = Assert.Throws<ShapeMismatchException>(() => Functional.MseLoss(Tensor.Zeros(15, 1), Tensor.Zeros(15, 2)));
+        Assert.DoesNotContain("Reshape", outputs.Message);
+        Assert.Contains("1 value(s) per row and the target 2", outputs.Message);
+        var fused = Assert.Throws<ShapeMismatchException>(() => Functional.LinearMseLoss(Tensor.Zeros(15, 3), Tensor.Zeros(1, 3), Tensor.Zeros(1), Tensor.Zeros(15, 2)));
+        Assert.DoesNotContain("Reshape", fused.Message);
+        Assert.DoesNotContain("Reshape", Assert.Throws<ShapeMismatchException>(() => Functional.L1Loss(Tensor.Zeros(5, 2), Tensor.Zeros(2, 5))).Message);
+    }
+
+    [Fact]
     public void LossesRejectMismatchedShapesAndBadTargets()
     {
         var ex = Assert.Throws<ShapeMismatchException>(() => Functional.MseLoss(Tensor.Zeros(5, 1), Tensor.Zeros(5)));
