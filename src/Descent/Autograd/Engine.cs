@@ -24,7 +24,9 @@ internal static class Engine
     private static void Run(Tensor root, Tensor grad, bool retainGraph)
     {
         var rootNode = root.GradEdge ?? throw new InvalidOperationException(
-            "Backward: the tensor does not require grad and has no grad_fn; set RequiresGrad = true on the inputs you want gradients for (and do not compute it inside NoGrad())");
+            "Backward: the tensor does not require grad and has no grad_fn; set RequiresGrad = true on the inputs you want gradients for, "
+            + "do not compute it inside NoGrad(), and update parameters in place (w.SubInPlace(w.Grad! * lr)): in C#, w -= w.Grad! * lr makes a new "
+            + "tensor that does not require grad and leaves the parameter behind");
         int stamp = Interlocked.Increment(ref _stamp);
         var ready = new Stack<Node>();
         CountDependencies(rootNode, stamp, ready);

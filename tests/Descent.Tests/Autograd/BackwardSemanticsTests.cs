@@ -135,6 +135,20 @@ public class BackwardSemanticsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void BackwardAfterAnUpdateWrittenWithCompoundAssignmentNamesTheInPlaceUpdate()
+    {
+        // C#'s w -= x is w = w - x: inside NoGrad it swaps the parameter for a new tensor that does not require
+        // grad, where Python's w -= x changes w in place. The next Backward finds nothing to differentiate.
+        var w = Leaf(1, 2);
+        (w * w).Sum().Backward();
+        using (Tensor.NoGrad()) w -= w.Grad! * 0.1;
+        var e = Assert.Throws<InvalidOperationException>(() => (w * w).Sum().Backward());
+        Assert.Contains("does not require grad", e.Message);
+        Assert.Contains("SubInPlace", e.Message);
+        Assert.Contains("w -=", e.Message);
+    }
+
+    [Fact]
     public void BackwardOnALeafAccumulatesTheGradientIntoIt()
     {
         var x = Leaf(1, 2);
