@@ -180,7 +180,7 @@ public static class Csv
 
     private static (int[] Features, int[] Targets) Select(string[] header, CsvOptions options, string name, int line)
     {
-        var targets = Resolve(header, options.Targets, "target", name, line);
+        var targets = Resolve(header, options.Targets, "target", options.Separator, name, line);
         int[] features;
         if (options.Features is null)
         {
@@ -195,25 +195,39 @@ public static class Csv
         }
         else
         {
-            features = Resolve(header, options.Features, "feature", name, line);
+            features = Resolve(header, options.Features, "feature", options.Separator, name, line);
             foreach (int c in features)
                 if (targets.Contains(c)) throw new CsvFormatException(name, $"column '{header[c]}' is asked for as both a feature and a target", line);
         }
         return (features, targets);
     }
 
-    private static int[] Resolve(string[] header, IReadOnlyList<string> names, string role, string name, int line)
+    private static int[] Resolve(string[] header, IReadOnlyList<string> names, string role, char separator, string name, int line)
     {
         var cols = new int[names.Count];
         for (int i = 0; i < cols.Length; i++)
         {
             cols[i] = Array.IndexOf(header, names[i]);
             if (cols[i] < 0)
-                throw new CsvFormatException(name, $"there is no {role} column '{names[i]}'; the header has {string.Join(", ", header.Select(h => $"'{h}'"))}", line);
+                throw new CsvFormatException(name, $"there is no {role} column '{names[i]}'; the header has {string.Join(", ", header.Select(h => $"'{h}'"))}{MissingHint(header, names[i], separator)}", line);
             if (Array.IndexOf(cols, cols[i], 0, i) >= 0)
                 throw new CsvFormatException(name, $"{role} column '{names[i]}' is asked for twice", line);
         }
         return cols;
+    }
+
+    /// <summary>The two usual reasons a named column is not found: another case, or a file with another separator.</summary>
+    private static string MissingHint(string[] header, string wanted, char separator)
+    {
+        var other = Array.Find(header, h => string.Equals(h, wanted, StringComparison.OrdinalIgnoreCase));
+        if (other is not null) return $" (names are case-sensitive: the file's column is '{other}')";
+        if (header.Length == 1)
+            foreach (char c in ",;\t|")
+                if (c != separator && header[0].Contains(c, StringComparison.Ordinal))
+                    return $" (the header is one column: the file seems to be separated by {Name(c)}, not {Name(separator)})";
+        return "";
+
+        static string Name(char c) => c == '\t' ? "tabs" : $"'{c}'";
     }
 
     private static T Value<T>(ReadOnlySpan<char> raw, CsvOptions options, string name, int line, int col, string[] header) where T : unmanaged

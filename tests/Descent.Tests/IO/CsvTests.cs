@@ -161,6 +161,18 @@ public class CsvTests
     }
 
     [Fact]
+    public void AMissingColumnNamesAnotherCaseOrAnotherSeparator()
+    {
+        var cased = Assert.Throws<CsvFormatException>(() => Csv.Parse("chins,weight\n1,2\n", new CsvOptions { Targets = ["Weight"] }));
+        Assert.Contains("names are case-sensitive: the file's column is 'weight'", cased.Message);
+        var semicolons = Assert.Throws<CsvFormatException>(() => Csv.Parse("temp;apples\n73;56\n", new CsvOptions { Targets = ["apples"] }));
+        Assert.Contains("the file seems to be separated by ';', not ','", semicolons.Message);
+        var tabs = Assert.Throws<CsvFormatException>(() => Csv.Parse("temp,apples\n73,56\n", new CsvOptions { Targets = ["apples"], Separator = '\t' }));
+        Assert.Contains("separated by ',', not tabs", tabs.Message);
+        Assert.EndsWith("'a', 'b'", Assert.Throws<CsvFormatException>(() => Csv.Parse("a,b\n1,2\n", new CsvOptions { Targets = ["y"] })).Message);
+    }
+
+    [Fact]
     public void NonFiniteValuesCanBeAllowed()
     {
         var data = Csv.Parse("a\nNaN\n-Infinity\n1e39\n", new CsvOptions { AllowNonFinite = true });
