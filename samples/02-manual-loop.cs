@@ -24,7 +24,7 @@ static Tensor Mse(Tensor predictions, Tensor targets)
 
 Console.WriteLine();
 Console.WriteLine("Training for 100 epochs with learning rate 1e-5: predict, measure the loss, backward,");
-Console.WriteLine("then w -= lr * w.Grad and b -= lr * b.Grad without recording, and reset the gradients.");
+Console.WriteLine("then w.SubInPlace(w.Grad! * lr) and the same for b, in place and without recording, and reset the gradients.");
 const double lr = 1e-5;
 double first = 0, last = 0;
 for (int epoch = 0; epoch < 100; epoch++)

@@ -71,7 +71,7 @@ internal static class DemoCommand
         Show(o, "w.Grad", w.Grad!);
         Show(o, "b.Grad", b.Grad!);
 
-        Step(o, 6, $"Gradient descent by hand: {LessonEpochs} epochs of w -= w.Grad * {LessonLr:0e0}, the same for b, then zero the gradients (inside NoGrad, so the update is not tracked).");
+        Step(o, 6, $"Gradient descent by hand: {LessonEpochs} epochs of w.SubInPlace(w.Grad * {LessonLr:0e0}), the same for b, then zero the gradients (inside NoGrad, so the update is not tracked).");
         w.Grad!.ZeroInPlace();
         b.Grad!.ZeroInPlace();
         double first = 0, last = 0;

@@ -15,7 +15,7 @@ public sealed class DemoTests
         Assert.Contains("predictions = inputs @ w.T + b", r.Out);
         Assert.Contains("mean squared error", r.Out);
         Assert.Contains("loss.Backward()", r.Out);
-        Assert.Contains("w -= w.Grad * 1e-5", r.Out);
+        Assert.Contains("w.SubInPlace(w.Grad * 1e-5)", r.Out);
         Assert.Contains("epoch 99: loss", r.Out);
         Assert.Contains("Linear(in_features=3, out_features=2, bias=True)", r.Out);
         Assert.Contains("DataLoader", r.Out);
