@@ -51,22 +51,26 @@ internal sealed class AddmmBackward(bool bias) : Node
         Binary.Run<AddOp>(y, new Tensor(b.Storage, y.ShapeArray, strides, b.Offset), y);
     }
 
+    // Each operand is read only for the other's gradient, as PyTorch's addmm saves it: a weight updated between two
+    // backward passes of a retained graph is no error when the input needs no gradient.
     internal override Tensor?[] Apply(Tensor g)
     {
-        var x = Saved(0);
-        var w = Saved(1);
-        int inF = w.ShapeArray[1], outF = w.ShapeArray[0];
         var gc = Contiguous(g);
+        int outF = gc.ShapeArray[^1];
         Tensor? dx = null, dw = null, db = null;
         if (NeedsGrad(0))
         {
-            dx = Tensor.Empty(x.ShapeArray, x.DType);
-            if (x.DType == DType.Float32) InputGrad<float>(gc, w, dx, inF, outF);
+            var w = Saved(1);
+            int inF = w.ShapeArray[1];
+            dx = Tensor.Empty([.. gc.ShapeArray[..^1], inF], w.DType);
+            if (w.DType == DType.Float32) InputGrad<float>(gc, w, dx, inF, outF);
             else InputGrad<double>(gc, w, dx, inF, outF);
         }
         if (NeedsGrad(1))
         {
-            dw = Tensor.Empty([outF, inF], w.DType);
+            var x = Saved(0);
+            int inF = x.ShapeArray[^1];
+            dw = Tensor.Empty([outF, inF], x.DType);
             if (x.DType == DType.Float32) WeightGrad<float>(gc, x, dw, inF, outF);
             else WeightGrad<double>(gc, x, dw, inF, outF);
         }

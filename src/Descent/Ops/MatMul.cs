@@ -36,12 +36,10 @@ internal sealed class MmBackward : Node
 
     public override string Name => "MmBackward0";
 
-    internal override Tensor?[] Apply(Tensor g)
-    {
-        var a = Saved(0);
-        var b = Saved(1);
-        return [NeedsGrad(0) ? Fresh(Forward(g, b.MT)) : null, NeedsGrad(1) ? Fresh(Forward(a.MT, g)) : null];
-    }
+    // Each operand is read only for the other's gradient, as PyTorch's mm saves it: the lesson's weights, updated
+    // between two backward passes of a retained graph, are no error when the inputs need no gradient.
+    internal override Tensor?[] Apply(Tensor g) =>
+        [NeedsGrad(0) ? Fresh(Forward(g, Saved(1).MT)) : null, NeedsGrad(1) ? Fresh(Forward(Saved(0).MT, g)) : null];
 
     private static void Run<T>(Tensor a, Tensor b, Tensor r, int batch, int m, int k, int n) where T : unmanaged, INumber<T>
     {

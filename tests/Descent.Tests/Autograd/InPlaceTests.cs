@@ -193,6 +193,37 @@ public class InPlaceTests
     }
 
     [Fact]
+    public void AProductReadsOnlyTheOperandItsGradientNeeds()
+    {
+        // torch 1.13: loss = F.mse_loss(x @ w.t() + b, y) and the same with F.linear; loss.backward(retain_graph=True),
+        // w updated under no_grad, loss.backward() again: no error, and w.grad twice the first gradient, since a
+        // product whose other operand needs no gradient does not save the weight.
+        var x = Tensor.From(new float[,] { { 73, 67, 43 }, { 91, 88, 64 } });
+        var y = Tensor.From(new float[,] { { 56, 70 }, { 81, 101 } });
+        foreach (bool module in new[] { false, true })
+        {
+            var w = Tensor.From(new float[,] { { 0.1f, 0.2f, 0.3f }, { -0.1f, 0.4f, 0.2f } }, requiresGrad: true);
+            var b = Tensor.From(new float[] { 1, 2 }, requiresGrad: true);
+            var loss = Descent.NN.Functional.MseLoss(module ? Descent.NN.Functional.Linear(x, w, b) : x.MatMul(w.T) + b, y);
+            loss.Backward(retainGraph: true);
+            var first = w.Grad!.Clone();
+            using (Tensor.NoGrad()) w.SubInPlace(w.Grad! * 1e-5);
+            loss.Backward();
+            Assert.Equal((first * 2.0).ToArray<float>(), w.Grad!.ToArray<float>());
+        }
+        // Where the input needs a gradient, the updated weight is read, and the change is still caught.
+        var xg = Tensor.From(new float[,] { { 1, 2 } }, requiresGrad: true);
+        foreach (bool module in new[] { false, true })
+        {
+            var w = Tensor.From(new float[,] { { 1, 2 } }, requiresGrad: true);
+            var sum = (module ? Descent.NN.Functional.Linear(xg, w, null) : xg.MatMul(w.T)).Sum();
+            sum.Backward(retainGraph: true);
+            using (Tensor.NoGrad()) w.SubInPlace(1.0);
+            Assert.Contains("modified by an in-place operation", Assert.Throws<InvalidOperationException>(() => sum.Backward()).Message);
+        }
+    }
+
+    [Fact]
     public void InPlaceOnAViewOfAGradTensorIsRefusedWithAClearMessage()
     {
         var x = Leaf(1, 2, 3);
