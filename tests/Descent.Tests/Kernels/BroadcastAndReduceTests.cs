@@ -139,6 +139,47 @@ public class BroadcastAndReduceTests
         foreach (var v in s) Assert.True(Math.Abs(v - expected) / expected < 1e-6, $"{v} vs {expected}");
     }
 
+    /// <summary>
+    /// float32 values far from zero (10 000 plus a fraction) sum to within one float32 step of the exact sum, at every
+    /// length from a few elements to the parallel path, whole and along the last dim; with one float accumulator per
+    /// vector lane 1000 of them came out two steps off.
+    /// </summary>
+    [Fact]
+    public void Float32SumsFarFromZeroAreWithinOneStepOfTheExactSum()
+    {
+        var rng = new Random(7);
+        int[] lengths = [.. Enumerable.Range(0, 258), 1000, 4095, 4097, 100_003, 2_000_003];
+        foreach (int n in lengths)
+        {
+            var v = new float[n];
+            for (int i = 0; i < n; i++) v[i] = 10000f + rng.NextSingle();
+            double exact = v.Sum(x => (double)x);
+            float expected = (float)exact;
+            float step = MathF.BitIncrement(expected) - expected;
+            float whole = Tensor.From(v).Sum().Item<float>();
+            Assert.True(Math.Abs(whole - exact) <= step, $"n={n}: {whole} vs exact {exact}");
+            if (n == 0 || n > 4097) continue;
+            float row = Tensor.From(v).Reshape(1, n).Sum(1).Item<float>();
+            Assert.True(Math.Abs(row - exact) <= step, $"n={n} along a dim: {row} vs exact {exact}");
+        }
+    }
+
+    /// <summary>Mean and variance of data far from zero follow from those sums: 1000 values in [10000, 10000.01).</summary>
+    [Fact]
+    public void MeanAndVarianceOfFloat32DataFarFromZeroStayAccurate()
+    {
+        var rng = new Random(1);
+        var v = new float[1000];
+        for (int i = 0; i < v.Length; i++) v[i] = 10000f + rng.NextSingle() * 0.01f;
+        double mean = v.Average(x => (double)x);
+        double variance = v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1);
+        var t = Tensor.From(v);
+        Assert.Equal((float)mean, t.Mean().Item<float>(), tolerance: 0.001f);
+        // The variance (about 8.5e-6) is a sum of squares of deviations of about 0.003: a mean one float32 step off
+        // (0.001) changes it by about 1e-6; three steps off doubled it.
+        Assert.Equal(variance, t.Var().Item<float>(), tolerance: 1e-7);
+    }
+
     [Fact]
     public void ColumnSumsInDoubleAndInt64()
     {
