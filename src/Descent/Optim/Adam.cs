@@ -60,7 +60,7 @@ public class Adam : Optimizer
     {
         if (!(betas.Beta1 >= 0 && betas.Beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(betas), betas.Beta1, $"{Name}: beta1 must be in [0, 1)");
         if (!(betas.Beta2 >= 0 && betas.Beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(betas), betas.Beta2, $"{Name}: beta2 must be in [0, 1)");
-        if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, $"{Name}: eps must not be negative");
+        if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, $"{Name}: eps must be 0 or more, not NaN or negative");
     }
 
     /// <summary>The decay rates of the first and second moment averages.</summary>

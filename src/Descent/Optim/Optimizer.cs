@@ -22,8 +22,8 @@ public abstract class Optimizer
     protected Optimizer(IEnumerable<ParamGroup> paramGroups, double lr, double weightDecay)
     {
         ArgumentNullException.ThrowIfNull(paramGroups);
-        if (!(lr >= 0)) throw new ArgumentOutOfRangeException(nameof(lr), lr, $"{Name}: the learning rate must not be negative");
-        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, $"{Name}: the weight decay must not be negative");
+        if (!(lr >= 0)) throw new ArgumentOutOfRangeException(nameof(lr), lr, $"{Name}: the learning rate must be 0 or more, not NaN or negative");
+        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, $"{Name}: the weight decay must be 0 or more, not NaN or negative");
         _groups = [.. paramGroups];
         var all = new List<Tensor>();
         var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);

@@ -25,14 +25,14 @@ public sealed class ParamGroup
     public double Lr
     {
         get => _lr ?? throw new InvalidOperationException("ParamGroup: Lr is not set until the group is given to an optimizer");
-        set => _lr = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "ParamGroup: the learning rate must not be negative");
+        set => _lr = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "ParamGroup: the learning rate must be 0 or more, not NaN or negative");
     }
 
     /// <summary>The weight decay of this group (PyTorch's <c>group['weight_decay']</c>).</summary>
     public double WeightDecay
     {
         get => _weightDecay ?? throw new InvalidOperationException("ParamGroup: WeightDecay is not set until the group is given to an optimizer");
-        set => _weightDecay = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "ParamGroup: the weight decay must not be negative");
+        set => _weightDecay = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "ParamGroup: the weight decay must be 0 or more, not NaN or negative");
     }
 
     /// <summary>The learning rate a scheduler started from (PyTorch's <c>group['initial_lr']</c>), or null before any scheduler.</summary>

@@ -47,7 +47,7 @@ public sealed class Sgd : Optimizer
 
     private static void Check(double momentum, double dampening, bool nesterov)
     {
-        if (!(momentum >= 0)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Sgd: momentum must not be negative");
+        if (!(momentum >= 0)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Sgd: momentum must be 0 or more, not NaN or negative");
         if (double.IsNaN(dampening)) throw new ArgumentOutOfRangeException(nameof(dampening), dampening, "Sgd: dampening must be a number");
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new ArgumentException($"Sgd: Nesterov momentum requires a positive momentum and zero dampening (got momentum {momentum}, dampening {dampening})");

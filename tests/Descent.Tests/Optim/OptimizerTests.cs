@@ -327,6 +327,9 @@ public class OptimizerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Adam([w], betas: (1.0, 0.999)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdamW([w], eps: -1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdamW([w], weightDecay: -1));
+        // A NaN learning rate (say, from a failed parse) is refused with a message that covers it, not "negative" alone.
+        Assert.Contains("not NaN", Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd([w], double.NaN)).Message);
+        Assert.Contains("not NaN", Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd([w], 0.1).ParamGroups[0].Lr = double.NaN).Message);
     }
 
     [Fact]
