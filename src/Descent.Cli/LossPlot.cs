@@ -3,9 +3,15 @@ using ScottPlot.TickGenerators;
 
 namespace Descent.Cli;
 
-/// <summary>The <c>--plot</c> PNG: training (and validation) loss per epoch, with a dashed line at the least-squares optimum.</summary>
+/// <summary>
+/// The <c>--plot</c> image: training (and validation) loss per epoch, with a dashed line at the least-squares optimum,
+/// as PNG, JPEG, BMP, WebP or SVG by the ending of the file name.
+/// </summary>
 internal static class LossPlot
 {
+    /// <summary>The file name endings a plot can be written as (checked before training, so no run is lost to a bad name).</summary>
+    public static readonly string[] Endings = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".svg"];
+
     public static void Save(string path, IReadOnlyList<double> train, IReadOnlyList<double>? val, double? optimum, string title)
     {
         var plot = new Plot();
@@ -46,7 +52,15 @@ internal static class LossPlot
         plot.YLabel(log ? "loss (MSE, log scale)" : "loss (MSE)");
         plot.ShowLegend(Alignment.UpperRight);
 
-        var png = plot.GetImageBytes(800, 500, ImageFormat.Png);
-        OutputFile.Write(path, "--plot", "the plot", stream => stream.Write(png));
+        const int width = 800, height = 500;
+        var bytes = Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".svg" => System.Text.Encoding.UTF8.GetBytes(plot.GetSvgXml(width, height)),
+            ".jpg" or ".jpeg" => plot.GetImageBytes(width, height, ImageFormat.Jpeg),
+            ".bmp" => plot.GetImageBytes(width, height, ImageFormat.Bmp),
+            ".webp" => plot.GetImageBytes(width, height, ImageFormat.Webp),
+            _ => plot.GetImageBytes(width, height, ImageFormat.Png),
+        };
+        OutputFile.Write(path, "--plot", "the plot", stream => stream.Write(bytes));
     }
 }

@@ -102,6 +102,8 @@ internal static class CommonOptions
             }
             seen.Add((full, option, false));
         }
+        foreach (var (path, option) in outputs)
+            if (path is not null) CheckEnding(path, option);
     }
 
     /// <summary>
@@ -134,6 +136,20 @@ internal static class CommonOptions
     // Windows and macOS file systems ignore case by default, so Data.csv there is data.csv.
     private static StringComparison PathComparison =>
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    /// <summary>
+    /// Refuses a model or plot file whose name announces another format (<c>--save model.csv</c>, <c>--plot loss.gif</c>):
+    /// the file would hold data its name does not, and whatever opens it by its name would fail on it.
+    /// </summary>
+    private static void CheckEnding(string path, string option)
+    {
+        string ending = Path.GetExtension(path);
+        string stem = Path.GetFileNameWithoutExtension(path);
+        if (option == "--save" && !ending.Equals(".safetensors", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--save {path}: a model is written as safetensors (which PyTorch's safetensors and descent read); end the file name in .safetensors, e.g. {stem}.safetensors");
+        if (option == "--plot" && !LossPlot.Endings.Contains(ending.ToLowerInvariant()))
+            throw new UsageException($"--plot {path}: the plot is written as PNG, JPEG, BMP, WebP or SVG by the ending of the file name; end it in one of {string.Join(", ", LossPlot.Endings)}, e.g. {stem}.png");
+    }
 
     /// <summary>Refuses an empty or blank file name, which the shell passes for <c>--data ""</c> or an unset variable.</summary>
     public static void CheckFileName(string path, string option)

@@ -52,7 +52,7 @@ internal static class TrainCommand
         var init = new Option<string?>("--init") { Description = "Start from the weights in this model file (raw units) instead of PyTorch's random initialisation.", HelpName = "FILE.safetensors" };
         var save = new Option<string?>("--save") { Description = "Save the trained model (weight and bias in raw units, as nn.Linear's state dict).", HelpName = "FILE.safetensors" };
         var log = new Option<string?>("--log") { Description = "Write the loss of every epoch as CSV: epoch,loss[,val_loss].", HelpName = "FILE.csv" };
-        var plot = new Option<string?>("--plot") { Description = "Draw the loss curve as a PNG, with the least-squares optimum dashed.", HelpName = "FILE.png" };
+        var plot = new Option<string?>("--plot") { Description = "Draw the loss curve, with the least-squares optimum dashed: PNG, or JPEG, BMP, WebP or SVG by the ending of the file name.", HelpName = "FILE.png" };
         var json = CommonOptions.Json("Print one JSON summary at the end instead of progress and text.");
         var quiet = new Option<bool>("--quiet") { Description = "Plain progress lines instead of a live progress bar." };
 

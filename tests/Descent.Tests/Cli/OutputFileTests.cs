@@ -48,6 +48,38 @@ public sealed class OutputFileTests : IDisposable
         Assert.Empty(_folder.Outputs("data.csv", "model.safetensors"));
     }
 
+    /// <summary>
+    /// A model or plot whose name announces another format is refused before any training, and nothing is written;
+    /// a plot is written in the format its name ends in.
+    /// </summary>
+    [Fact]
+    public void OutputsAreWrittenInTheFormatTheirNamesAnnounce()
+    {
+        var cases = new (string[] Args, string Message)[]
+        {
+            (["train", "--data", CliFolder.Apples, "--target", "apples,oranges", "--save", _folder.File("model.csv")], "end the file name in .safetensors, e.g. model.safetensors"),
+            (["train", "--data", CliFolder.Apples, "--target", "apples,oranges", "--save", _folder.File("model.pt")], "--save"),
+            (["solve", "--data", CliFolder.Apples, "--target", "apples,oranges", "--save", _folder.File("fit")], "--save"),
+            (["train", "--data", CliFolder.Apples, "--target", "apples,oranges", "--plot", _folder.File("loss.gif")], "e.g. loss.png"),
+        };
+        foreach (var (args, message) in cases)
+        {
+            var r = CliFolder.Run(args);
+            r.AssertFailure(2, message);
+            Assert.Equal("", r.Out);
+        }
+        Assert.Empty(_folder.Outputs());
+
+        byte[][] magic = [[0x89, (byte)'P', (byte)'N', (byte)'G'], [0xFF, 0xD8, 0xFF], [(byte)'B', (byte)'M'], [(byte)'R', (byte)'I', (byte)'F', (byte)'F'], [(byte)'<', (byte)'?', (byte)'x', (byte)'m', (byte)'l']];
+        string[] names = ["loss.PNG", "loss.jpg", "loss.bmp", "loss.webp", "loss.svg"];
+        for (int i = 0; i < names.Length; i++)
+        {
+            var path = _folder.File(names[i]);
+            LossPlot.Save(path, [2.0, 1.0], null, 0.5, "title");
+            Assert.Equal(magic[i], File.ReadAllBytes(path)[..magic[i].Length]);
+        }
+    }
+
     [Fact]
     public void AnOutputNeverOverwritesAnInputThroughASymbolicLink()
     {
