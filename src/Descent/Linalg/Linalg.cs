@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Descent;
 
 /// <summary>The result of <see cref="Linalg.Lstsq"/>, PyTorch's <c>torch.return_types.linalg_lstsq</c> without singular values.</summary>
@@ -17,7 +19,8 @@ public static class Linalg
     /// an iterative-refinement step); they are used only when the factor shows A to be of full rank by the rank rule
     /// below and well enough conditioned for the answer to be as accurate as the QR's. Otherwise, and for small or wide
     /// problems, Householder QR with column pivoting, then a second QR of the pivoted R's leading rows when A is
-    /// rank-deficient (a complete orthogonal decomposition). See docs/notes/lstsq.md.
+    /// rank-deficient (a complete orthogonal decomposition). A and B with entries beyond 2^±400 are scaled by powers of
+    /// two first, as LAPACK does, so huge and tiny units give the same answer. See docs/notes/lstsq.md.
     /// Shape: A (m, n); B (m, k) or (m); solution (n, k) or (n).
     /// </summary>
     /// <param name="a">The coefficient matrix A, float32 or float64, no autograd.</param>
@@ -39,8 +42,31 @@ public static class Linalg
 
         if (UsesNormalEquations(m, n) && NormalEquations.TrySolve(a.Contiguous(), b.Contiguous(), m, n, k, tol) is { } fast)
             return Result(fast.Solution, fast.Residuals, n, a.DType, b.Dim, n, k);
+        // Solve A 2^-p X' = B 2^-q, so X = 2^(q-p) X' and the residuals are 2^(2q) times those of the scaled problem.
+        int p = ScaleExponent(a), q = ScaleExponent(b);
+        if (p != 0) a = a * Math.ScaleB(1.0, -p);
+        if (q != 0) b = b * Math.ScaleB(1.0, -q);
         var (solution, residuals, rank) = SolveQr(a, b, m, n, k, tol);
+        if (p != 0 || q != 0)
+        {
+            for (int i = 0; i < solution.Length; i++) solution[i] = Math.ScaleB(solution[i], q - p);
+            if (residuals is not null)
+                for (int i = 0; i < residuals.Length; i++) residuals[i] = Math.ScaleB(residuals[i], 2 * q);
+        }
         return Result(solution, residuals, rank, a.DType, b.Dim, n, k);
+    }
+
+    /// <summary>
+    /// 0 when the largest |entry| of <paramref name="t"/> lies within 2^±400, where the QR's sums of squares can neither
+    /// overflow nor underflow; otherwise the binary exponent of that entry, to scale it to about 1 by a power of two
+    /// (exact), as LAPACK's least-squares drivers scale such inputs. Float32 values are always within range.
+    /// </summary>
+    internal static int ScaleExponent(Tensor t)
+    {
+        if (t.DType != DType.Float64 || t.Count == 0) return 0;
+        double max = Math.Abs(TensorPrimitives.MaxMagnitude<double>(t.Contiguous().Span<double>()));
+        if (!double.IsFinite(max) || max == 0 || Math.ILogB(max) is >= -400 and <= 400) return 0;
+        return Math.ILogB(max);
     }
 
     /// <summary>PyTorch's default <c>rcond</c>: the machine epsilon of the dtype times max(m, n).</summary>

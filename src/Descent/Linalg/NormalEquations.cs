@@ -29,6 +29,11 @@ internal static class NormalEquations
         if (a.DType == DType.Float32) Gram.Products(a.Data<float>(), a.Offset, b.Data<float>(), b.Offset, m, n, k, g, atb, btb);
         else Gram.Products(a.Data<double>(), a.Offset, b.Data<double>(), b.Offset, m, n, k, g, atb, btb);
 
+        // Squared norms beyond 2^±800 lose digits to underflow or overflow; the QR scales such inputs first.
+        for (int j = 0; j < n; j++)
+            if (!WithinRange(g[j * n + j])) return null;
+        foreach (double s in btb)
+            if (!WithinRange(s)) return null;
         if (Factor(g, n, rcond) is not { } factor) return null;
         var (r, perm, condition) = factor;
 
@@ -54,6 +59,8 @@ internal static class NormalEquations
         }
         return (x, residuals);
     }
+
+    private static bool WithinRange(double squaredNorm) => squaredNorm == 0 || Math.ILogB(squaredNorm) is >= -800 and <= 800;
 
     /// <summary>Bound on the relative error below which a float32 answer skips the refinement pass: far under float32's 6e-8.</summary>
     public const double Float32Accuracy = 1e-10;

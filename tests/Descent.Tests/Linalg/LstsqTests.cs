@@ -92,6 +92,44 @@ public class LstsqTests
         Assert.Equal(x64.To(DType.Float32).ToArray<float>(), x32.ToArray<float>());
     }
 
+    [Theory]
+    [InlineData(-540, -540, 6)] // squares of A's and B's entries underflow to zero
+    [InlineData(540, 500, 6)] // and overflow to infinity
+    [InlineData(-540, 0, 6)]
+    [InlineData(540, 0, 6)]
+    [InlineData(-535, -535, 6000)] // tall enough for the normal equations to be tried
+    [InlineData(-530, 0, 6000)]
+    [InlineData(540, 0, 6000)]
+    public void HugeAndTinyEntriesGiveTheAnswerOfTheScaledProblem(int aExponent, int bExponent, int rows)
+    {
+        // NumPy and PyTorch (LAPACK) answer these as they answer the problem at scale 1, scaled back.
+        var rng = new Random(5);
+        var a = new double[rows, 3];
+        var b = new double[rows, 2];
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < 3; j++) a[i, j] = rng.NextDouble() - 0.5 + (i % 4 == j ? 1 : 0);
+            for (int c = 0; c < 2; c++) b[i, c] = rng.NextDouble() - 0.5;
+        }
+        var expected = Descent.Linalg.Lstsq(Tensor.From(a), Tensor.From(b));
+        var result = Descent.Linalg.Lstsq(Tensor.From(a) * Math.ScaleB(1.0, aExponent), Tensor.From(b) * Math.ScaleB(1.0, bExponent));
+
+        Assert.Equal(3, result.Rank);
+        var want = expected.Solution.ToArray<double>();
+        var got = result.Solution.ToArray<double>();
+        for (int i = 0; i < want.Length; i++)
+        {
+            double w = Math.ScaleB(want[i], bExponent - aExponent);
+            Assert.True(Math.Abs(got[i] - w) <= 1e-12 * Math.Abs(w), $"solution[{i}]: {got[i]} vs {w}");
+        }
+        var residuals = result.Residuals.ToArray<double>();
+        for (int c = 0; c < 2; c++)
+        {
+            double w = Math.ScaleB(expected.Residuals.ToArray<double>()[c], 2 * bExponent);
+            Assert.True(Math.Abs(residuals[c] - w) <= 1e-12 * w, $"residual {c}: {residuals[c]} vs {w}");
+        }
+    }
+
     [Fact]
     public void RejectsMismatchedShapesAndDTypes()
     {
