@@ -28,6 +28,7 @@ public static class Linalg
     /// <param name="rcond">Diagonal entries of the column-pivoted R at or below <c>rcond · |R₀₀|</c> count as zero when determining the rank. Default: the machine epsilon of the input dtype times max(m, n), as in PyTorch.</param>
     /// <exception cref="ShapeMismatchException">A is not 2-D, B is not 1-D or 2-D, or their row counts differ.</exception>
     /// <exception cref="DTypeMismatchException">A and B differ in dtype or are not floating point.</exception>
+    /// <exception cref="ArgumentException">A holds NaN or infinity (as NumPy, which raises; NaN or infinity in B gives NaN in the columns of the solution it belongs to).</exception>
     public static LstsqResult Lstsq(Tensor a, Tensor b, double? rcond = null)
     {
         ArgumentNullException.ThrowIfNull(a);
@@ -42,6 +43,9 @@ public static class Linalg
 
         if (UsesNormalEquations(m, n) && NormalEquations.TrySolve(a.Contiguous(), b.Contiguous(), m, n, k, tol) is { } fast)
             return Result(fast.Solution, fast.Residuals, n, a.DType, b.Dim, n, k);
+        // The normal equations decline non-finite A; the QR would return NaN or, for infinity, a zero solution of rank 0.
+        if (FirstNonFinite(a) is { } bad)
+            throw new ArgumentException($"Lstsq: A has {(double.IsNaN(bad.Value) ? "nan" : bad.Value > 0 ? "inf" : "-inf")} at row {bad.Index / n}, column {bad.Index % n}; least squares needs finite values in A");
         // Solve A 2^-p X' = B 2^-q, so X = 2^(q-p) X' and the residuals are 2^(2q) times those of the scaled problem.
         int p = ScaleExponent(a), q = ScaleExponent(b);
         if (p != 0) a = a * Math.ScaleB(1.0, -p);
@@ -54,6 +58,23 @@ public static class Linalg
                 for (int i = 0; i < residuals.Length; i++) residuals[i] = Math.ScaleB(residuals[i], 2 * q);
         }
         return Result(solution, residuals, rank, a.DType, b.Dim, n, k);
+    }
+
+    private static (int Index, double Value)? FirstNonFinite(Tensor t)
+    {
+        if (t.DType == DType.Float32)
+        {
+            var values = t.Contiguous().Span<float>();
+            for (int i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i])) return (i, values[i]);
+        }
+        else
+        {
+            var values = t.Contiguous().Span<double>();
+            for (int i = 0; i < values.Length; i++)
+                if (!double.IsFinite(values[i])) return (i, values[i]);
+        }
+        return null;
     }
 
     /// <summary>

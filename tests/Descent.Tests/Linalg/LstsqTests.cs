@@ -130,6 +130,34 @@ public class LstsqTests
         }
     }
 
+    [Theory]
+    [InlineData(double.NaN, "nan")]
+    [InlineData(double.PositiveInfinity, "inf")]
+    [InlineData(double.NegativeInfinity, "-inf")]
+    public void NonFiniteEntryOfARaisesAndNamesItsPlace(double value, string shown)
+    {
+        // NumPy raises LinAlgError here; PyTorch's default driver returns NaN, or zeros with rank 0 for infinity.
+        var a = new double[,] { { 1, 2 }, { 3, 1 }, { 5, 7 }, { 1, 1 } };
+        a[2, 1] = value;
+        var b = Tensor.From(new double[] { 1, 2, 3, 4 });
+        foreach (var dtype in new[] { DType.Float64, DType.Float32 })
+        {
+            var e = Assert.Throws<ArgumentException>(() => Descent.Linalg.Lstsq(Tensor.From(a).To(dtype), b.To(dtype)));
+            Assert.Equal($"Lstsq: A has {shown} at row 2, column 1; least squares needs finite values in A", e.Message);
+        }
+    }
+
+    [Fact]
+    public void NonFiniteEntryOfBGivesNaNInItsColumnOfTheSolution()
+    {
+        // As NumPy and PyTorch: the other columns are solved as usual.
+        var a = Tensor.From(new double[,] { { 1, 2 }, { 3, 1 }, { 5, 7 }, { 1, 1 } });
+        var b = Tensor.From(new double[,] { { 1, 1 }, { 2, double.PositiveInfinity }, { 3, 3 }, { 4, 4 } });
+        var x = (double[,])Descent.Linalg.Lstsq(a, b).Solution.ToArray();
+        Assert.Equal(0.80602006688963, x[0, 0], 12); // numpy.linalg.lstsq
+        Assert.True(double.IsNaN(x[0, 1]) && double.IsNaN(x[1, 1]));
+    }
+
     [Fact]
     public void RejectsMismatchedShapesAndDTypes()
     {
