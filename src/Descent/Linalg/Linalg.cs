@@ -25,7 +25,7 @@ public static class Linalg
     /// </summary>
     /// <param name="a">The coefficient matrix A, float32 or float64, no autograd.</param>
     /// <param name="b">The right-hand side B with the same dtype and number of rows as A.</param>
-    /// <param name="rcond">Diagonal entries of the column-pivoted R at or below <c>rcond · |R₀₀|</c> count as zero when determining the rank. Default: the machine epsilon of the input dtype times max(m, n), as in PyTorch.</param>
+    /// <param name="rcond">Diagonal entries of the column-pivoted R at or below <c>rcond · |R₀₀|</c> count as zero when determining the rank. Default: the machine epsilon of float64, the precision the solve runs in, times max(m, n), as in NumPy for float32 input too (PyTorch, which solves float32 in float32, uses float32's epsilon).</param>
     /// <exception cref="ShapeMismatchException">A is not 2-D, B is not 1-D or 2-D, or their row counts differ.</exception>
     /// <exception cref="DTypeMismatchException">A and B differ in dtype or are not floating point.</exception>
     /// <exception cref="ArgumentException">A holds NaN or infinity (as NumPy, which raises; NaN or infinity in B gives NaN in the columns of the solution it belongs to).</exception>
@@ -39,7 +39,7 @@ public static class Linalg
         if (!a.DType.IsFloatingPoint()) throw new DTypeMismatchException($"Lstsq: expected float32 or float64, got {a.DType.Name()}");
         int m = a.Size(0), n = a.Size(1), k = b.Dim == 1 ? 1 : b.Size(1);
         if (b.Size(0) != m) throw new ShapeMismatchException($"Lstsq: A is {m}x{n} but B has {b.Size(0)} rows");
-        double tol = rcond ?? DefaultRcond(a.DType, m, n);
+        double tol = rcond ?? DefaultRcond(m, n);
 
         if (UsesNormalEquations(m, n) && NormalEquations.TrySolve(a.Contiguous(), b.Contiguous(), m, n, k, tol) is { } fast)
             return Result(fast.Solution, fast.Residuals, n, a.DType, b.Dim, n, k);
@@ -90,9 +90,13 @@ public static class Linalg
         return Math.ILogB(max);
     }
 
-    /// <summary>PyTorch's default <c>rcond</c>: the machine epsilon of the dtype times max(m, n).</summary>
-    internal static double DefaultRcond(DType dtype, int m, int n) =>
-        (dtype == DType.Float32 ? MathF.BitIncrement(1f) - 1f : Math.BitIncrement(1.0) - 1.0) * Math.Max(m, n);
+    /// <summary>
+    /// The default <c>rcond</c>: float64's machine epsilon times max(m, n), whatever the input dtype, since the solve runs
+    /// in float64 (NumPy's choice). Float32's epsilon would call float32 data with an offset rank-deficient, such as
+    /// years and a column of ones (2000 ± 10 against 1) with a few hundred rows, and drop a column of a fit that float64
+    /// determines well.
+    /// </summary>
+    internal static double DefaultRcond(int m, int n) => (Math.BitIncrement(1.0) - 1.0) * Math.Max(m, n);
 
     /// <summary>Whether <see cref="Lstsq"/> tries the normal equations before the QR: tall enough and big enough to pay.</summary>
     internal static bool UsesNormalEquations(int m, int n) => m >= n && n <= MaxNormalEquationsColumns && (long)m * n >= MinNormalEquationsElements;

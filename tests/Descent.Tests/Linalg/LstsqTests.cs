@@ -159,6 +159,28 @@ public class LstsqTests
     }
 
     [Fact]
+    public void Float32YearsBesideAColumnOfOnesKeepFullRank()
+    {
+        // Years 1990..2010 and a bias column: independent to float64's precision, which the solve runs in. With
+        // float32's epsilon in the rank threshold (PyTorch's float32 default) the ones column was dropped: rank 1 and
+        // a sum of squares ten times the optimum. NumPy, solving float32 input in float64, finds rank 2.
+        const int rows = 200;
+        var a = new float[rows, 2];
+        var y = new float[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            a[i, 0] = 1990 + i * 7 % 21;
+            a[i, 1] = 1;
+            y[i] = 0.5f * (a[i, 0] - 2000) + 3 + 0.1f * (i * 13 % 7 - 3);
+        }
+        var result = Descent.Linalg.Lstsq(Tensor.From(a), Tensor.From(y));
+        var x64 = Descent.Linalg.Lstsq(Tensor.From(a).To(DType.Float64), Tensor.From(y).To(DType.Float64)).Solution;
+        Assert.Equal(2, result.Rank);
+        Assert.Equal(x64.To(DType.Float32).ToArray<float>(), result.Solution.ToArray<float>());
+        Assert.Equal(0.5f, result.Solution[0].Item<float>(), 1e-2f);
+    }
+
+    [Fact]
     public void RejectsMismatchedShapesAndDTypes()
     {
         var a = Tensor.Zeros([3, 2], DType.Float64);

@@ -40,7 +40,7 @@ public class NormalEquationsTests
     private static (double[] Solution, double[]? Residuals)? Fast(Tensor a, Tensor b)
     {
         int m = a.Size(0), n = a.Size(1), k = b.Dim == 1 ? 1 : b.Size(1);
-        return NormalEquations.TrySolve(a.Contiguous(), b.Contiguous(), m, n, k, Descent.Linalg.DefaultRcond(a.DType, m, n));
+        return NormalEquations.TrySolve(a.Contiguous(), b.Contiguous(), m, n, k, Descent.Linalg.DefaultRcond(m, n));
     }
 
     private static double[] Gram(Tensor a) => a.To(DType.Float64).T.MatMul(a.To(DType.Float64)).Contiguous().ToArray<double>();
@@ -48,7 +48,7 @@ public class NormalEquationsTests
     private static (double[] Solution, double[]? Residuals, int Rank) Qr(Tensor a, Tensor b)
     {
         int m = a.Size(0), n = a.Size(1), k = b.Dim == 1 ? 1 : b.Size(1);
-        return Descent.Linalg.SolveQr(a, b, m, n, k, Descent.Linalg.DefaultRcond(a.DType, m, n));
+        return Descent.Linalg.SolveQr(a, b, m, n, k, Descent.Linalg.DefaultRcond(m, n));
     }
 
     private static void Close(double[] want, double[] got, double relative, string what)

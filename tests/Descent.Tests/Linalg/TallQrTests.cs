@@ -29,7 +29,7 @@ public class TallQrTests
     private static void Compare(Tensor a, Tensor b, double tolerance, double? rcond = null)
     {
         int m = a.Size(0), n = a.Size(1), k = b.Dim == 1 ? 1 : b.Size(1);
-        double tol = rcond ?? Descent.Linalg.DefaultRcond(a.DType, m, n);
+        double tol = rcond ?? Descent.Linalg.DefaultRcond(m, n);
         Assert.True(TallQr.Applies(m, n));
         var chunked = Descent.Linalg.SolveQr(a, b, m, n, k, tol);
         var whole = Descent.Linalg.SolveQr(a, b, m, n, k, tol, chunked: false);
