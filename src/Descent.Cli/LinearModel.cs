@@ -38,6 +38,9 @@ internal sealed class LinearModel
 
     public int FeatureCount => Weight.GetLength(1);
 
+    /// <summary>The largest weight or bias in magnitude.</summary>
+    public double LargestCoefficient => Weight.Cast<double>().Concat(Bias).Select(Math.Abs).DefaultIfEmpty(0).Max();
+
     public int TargetCount => Weight.GetLength(0);
 
     /// <summary>The weight as the float32 tensor that is saved and used for predictions.</summary>

@@ -31,7 +31,7 @@ internal static class SolveCommand
         CommonOptions.CheckOutputs([(path, "--data")], (save, "--save"));
         var data = DataFile.Load(path, targets, features);
         var (model, mse, rank) = LeastSquares.Fit(data.Features, data.Targets, data.FeatureNames, data.TargetNames);
-        var (metrics, _) = Metrics.Compute(model.Predict(data.Features), data.Targets, data.TargetNames);
+        var (metrics, savedMse) = Metrics.Compute(model.Predict(data.Features), data.Targets, data.TargetNames);
         if (save is not null)
         {
             model.Save(save, new Dictionary<string, string>
@@ -71,6 +71,12 @@ internal static class SolveCommand
             EvaluateCommand.WriteTable(console.Out, metrics);
             if (save is not null) console.Out.WriteLine($"saved {save}");
         }
+        // The table scores the model as saved, in float32 as nn.Linear holds it: a fit whose coefficients need more digits
+        // (a bias of -1e7 beside a column near 10 000) loses it there, and the two MSEs would disagree without a word.
+        if (savedMse > 1.01 * mse && !Metrics.IsExactFit(savedMse, data.Targets))
+            console.WriteNote($"note: the model holds float32 weights, as nn.Linear does; rounded to float32 they give MSE {LinearModel.Number(savedMse)} (the table), " +
+                $"not the fit's {LinearModel.Number(mse)}: its coefficients (up to {LinearModel.Number(model.LargestCoefficient)}) need more digits than float32 keeps; " +
+                "subtracting each column's mean (or rescaling it) first keeps them small");
         if (deficient)
             console.WriteNote($"note: the features are linearly dependent (rank {rank} of {data.FeatureNames.Count}): many fits are equally good; this is the one with the smallest standardized weights");
         return ExitCodes.Success;

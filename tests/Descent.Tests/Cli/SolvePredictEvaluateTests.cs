@@ -70,6 +70,28 @@ public sealed class SolvePredictEvaluateTests : IDisposable
     }
 
     [Fact]
+    public void SolveSaysWhenTheFloat32ModelLosesTheFit()
+    {
+        // y = 1000 (x - 10000) + noise: the fit's bias is about -1e7, which float32 keeps only to the nearest unit.
+        var csv = new System.Text.StringBuilder("x,y\n");
+        for (int i = 0; i < 20; i++)
+            csv.Append(CultureInfo.InvariantCulture, $"{10000 + i * 0.01},{10 * i + (i % 3 - 1) * 0.05}\n");
+        var data = _folder.Write("offset.csv", csv.ToString());
+        var r = CliFolder.Run("solve", "--data", data, "--target", "y", "--json");
+        Assert.Equal(0, r.Code);
+        double mse = r.Json.GetProperty("mse").GetDouble();
+        double saved = r.Json.GetProperty("metrics").GetProperty("y").GetProperty("mse").GetDouble();
+        Assert.True(saved > 10 * mse, $"the float32 model's MSE {saved} against the fit's {mse}");
+        Assert.Contains("note: the model holds float32 weights", r.Err);
+        Assert.Contains("subtracting each column's mean", r.Err);
+
+        // A fit float32 holds well has no such note.
+        var plain = CliFolder.Run("solve", "--data", CliFolder.Apples, "--target", "apples,oranges");
+        Assert.Equal(0, plain.Code);
+        Assert.DoesNotContain("float32 weights", plain.Err);
+    }
+
+    [Fact]
     public void AnExactlyFitTargetDoesNotHideAPoorFitOfAnother()
     {
         // big = 1e7 x is fit exactly, small is noise the features cannot explain (R² near 0); the MSE over both
