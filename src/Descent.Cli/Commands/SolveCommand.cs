@@ -78,7 +78,14 @@ internal static class SolveCommand
                 $"not the fit's {LinearModel.Number(mse)}: its coefficients (up to {LinearModel.Number(model.LargestCoefficient)}) need more digits than float32 keeps; " +
                 "subtracting each column's mean (or rescaling it) first keeps them small");
         if (deficient)
-            console.WriteNote($"note: the features are linearly dependent (rank {rank} of {data.FeatureNames.Count}): many fits are equally good; this is the one with the smallest standardized weights");
+        {
+            int f = data.FeatureNames.Count;
+            // With a bias, f weights need at least f + 1 rows; fewer leave the fit open whatever the columns hold.
+            console.WriteNote((data.Rows <= f
+                ? $"note: {data.Rows} row{(data.Rows == 1 ? "" : "s")} cannot determine {f} weight{(f == 1 ? "" : "s")} and a bias (rank {rank} of {f})"
+                : $"note: the features are linearly dependent (rank {rank} of {f})") +
+                ": many fits are equally good; this is the one with the smallest standardized weights");
+        }
         return ExitCodes.Success;
     }
 }

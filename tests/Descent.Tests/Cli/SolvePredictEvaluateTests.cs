@@ -60,6 +60,10 @@ public sealed class SolvePredictEvaluateTests : IDisposable
         var r = CliFolder.Run("solve", "--data", data, "--target", "y", "--json");
         Assert.Equal(0, r.Code);
         Assert.Contains("linearly dependent (rank 2 of 3)", r.Err);
+        // Too few rows is said as such, not as dependent columns.
+        var two = CliFolder.Run("solve", "--data", _folder.Write("two.csv", "a,b,y\n1,5,2\n2,3,7\n"), "--target", "y");
+        Assert.Equal(0, two.Code);
+        Assert.Contains("note: 2 rows cannot determine 2 weights and a bias (rank 1 of 2)", two.Err);
         var json = r.Json;
         Assert.True(json.GetProperty("mse").GetDouble() < 1e-20);
         // Minimum norm splits a's weight of 2 evenly between a and its copy c.
