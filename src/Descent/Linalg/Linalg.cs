@@ -29,6 +29,7 @@ public static class Linalg
     /// <exception cref="ShapeMismatchException">A is not 2-D, B is not 1-D or 2-D, or their row counts differ.</exception>
     /// <exception cref="DTypeMismatchException">A and B differ in dtype or are not floating point.</exception>
     /// <exception cref="ArgumentException">A holds NaN or infinity (as NumPy, which raises; NaN or infinity in B gives NaN in the columns of the solution it belongs to).</exception>
+    /// <exception cref="InvalidOperationException">A or B requires grad while gradients are recorded: Lstsq has no backward.</exception>
     public static LstsqResult Lstsq(Tensor a, Tensor b, double? rcond = null)
     {
         ArgumentNullException.ThrowIfNull(a);
@@ -39,6 +40,9 @@ public static class Linalg
         if (!a.DType.IsFloatingPoint()) throw new DTypeMismatchException($"Lstsq: expected float32 or float64, got {a.DType.Name()}");
         int m = a.Size(0), n = a.Size(1), k = b.Dim == 1 ? 1 : b.Size(1);
         if (b.Size(0) != m) throw new ShapeMismatchException($"Lstsq: A is {m}x{n} but B has {b.Size(0)} rows");
+        // The solution has no graph behind it: a gradient through it would silently be missing, so it is refused.
+        if (Autograd.GradMode.IsEnabled && (a.RequiresGrad || b.RequiresGrad))
+            throw new InvalidOperationException($"Lstsq: {(a.RequiresGrad ? "A" : "B")} requires grad, but Lstsq records no gradient (PyTorch's does); pass {(a.RequiresGrad ? "A" : "B")}.Detach(), or call it inside Tensor.NoGrad()");
         double tol = rcond ?? DefaultRcond(m, n);
 
         if (UsesNormalEquations(m, n) && NormalEquations.TrySolve(a.Contiguous(), b.Contiguous(), m, n, k, tol) is { } fast)

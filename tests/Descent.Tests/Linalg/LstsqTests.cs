@@ -58,6 +58,22 @@ public class LstsqTests
     }
 
     [Fact]
+    public void InputsThatRequireGradAreRefusedOutsideNoGrad()
+    {
+        var a = Tensor.From(new double[,] { { 1, 0 }, { 0, 1 }, { 1, 1 } });
+        var b = Tensor.From(new double[] { 1, 2, 3 });
+        var w = a.Clone();
+        w.RequiresGrad = true;
+        var e = Assert.Throws<InvalidOperationException>(() => Descent.Linalg.Lstsq(w, b));
+        Assert.Contains("A requires grad", e.Message);
+        Assert.Contains("Detach()", e.Message);
+        Assert.Contains("B requires grad", Assert.Throws<InvalidOperationException>(() => Descent.Linalg.Lstsq(a, Tensor.From(new double[] { 1, 2, 3 }, requiresGrad: true))).Message);
+        using (Tensor.NoGrad())
+            Assert.Equal(Descent.Linalg.Lstsq(a, b).Solution.ToArray<double>(), Descent.Linalg.Lstsq(w, b).Solution.ToArray<double>());
+        Assert.Equal(Descent.Linalg.Lstsq(a, b).Solution.ToArray<double>(), Descent.Linalg.Lstsq(w.Detach(), b).Solution.ToArray<double>());
+    }
+
+    [Fact]
     public void ExactFitHasZeroResidualAndRecoversCoefficients()
     {
         var a = Tensor.From(new double[,] { { 1, 2 }, { 3, 4 }, { 5, 7 }, { -1, 0.5 } });
