@@ -14,8 +14,9 @@ internal static class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full) ?? ".";
-        // Same folder, so the final rename stays on one file system and is atomic.
-        var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        // Same folder, so the final rename stays on one file system and is atomic. The target's name is cut short in
+        // the temporary name, which must stay within the 255-byte name limit of common file systems as the target does.
+        var temp = Path.Combine(folder, $".{Prefix(Path.GetFileName(full))}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -35,6 +36,13 @@ internal static class AtomicFile
             TryDelete(temp);
             throw;
         }
+    }
+
+    // 64 UTF-16 units take at most 192 bytes of UTF-8, leaving room for the dots, the 32-digit GUID and ".tmp".
+    private static string Prefix(string name)
+    {
+        if (name.Length <= 64) return name;
+        return name[..(char.IsHighSurrogate(name[63]) ? 63 : 64)];
     }
 
     // The same kind of exception, so that callers catching DirectoryNotFoundException and the like still do.

@@ -95,6 +95,21 @@ public class AtomicWriteTests
         Assert.Single(Directory.GetFileSystemEntries(dir.Path));
     }
 
+    [Theory]
+    [InlineData(240, 'm', ".safetensors")]
+    [InlineData(118, '\u00e9', ".npy")]
+    public void ANameNearTheFileSystemsLimitIsSavedAndReplacedWhole(int repeat, char c, string extension)
+    {
+        // 252 ASCII characters, or 118 two-byte ones (236 bytes) and ".npy": both within the 255-byte name limit.
+        var (dir, path) = Existing(new string(c, repeat) + extension);
+        using var _ = dir;
+        var tensors = IOFixtures.Sample();
+        if (extension == ".npy") Npy.Save(path, tensors["weight"]);
+        else Safetensors.Save(path, tensors);
+        Assert.NotEqual(Original, File.ReadAllBytes(path));
+        Assert.Single(Directory.GetFileSystemEntries(dir.Path));
+    }
+
     /// <summary>Yields one tensor, then fails, as a lazily computed state dict might.</summary>
     private sealed class ThrowingDictionary : IReadOnlyDictionary<string, Tensor>
     {
