@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Descent.IO;
@@ -73,9 +74,13 @@ internal static class TensorBytes
             case StoredType.Int32:
                 {
                     var wide = t.Span<long>();
-                    var narrow = new int[wide.Length];
-                    ReadSwapped(stream, narrow.AsSpan(), swap);
-                    for (int i = 0; i < narrow.Length; i++) wide[i] = narrow[i];
+                    var narrow = new int[Math.Min(wide.Length, ChunkBytes / sizeof(int))];
+                    for (int start = 0; start < wide.Length; start += narrow.Length)
+                    {
+                        var part = narrow.AsSpan(0, Math.Min(narrow.Length, wide.Length - start));
+                        ReadSwapped(stream, part, swap);
+                        for (int i = 0; i < part.Length; i++) wide[start + i] = part[i];
+                    }
                     break;
                 }
             default:
@@ -90,12 +95,20 @@ internal static class TensorBytes
         return t;
     }
 
+    // A span's bytes are counted in an int, so a tensor of more than 2 GiB is moved in chunks of this many bytes.
+    private const int ChunkBytes = 1 << 20;
+
     private static void ReadSwapped<T>(Stream stream, Span<T> span, bool swap) where T : unmanaged
     {
-        stream.ReadExactly(MemoryMarshal.AsBytes(span));
-        if (!swap) return;
-        if (typeof(T) == typeof(int)) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<T, int>(span), MemoryMarshal.Cast<T, int>(span));
-        else BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<T, long>(span), MemoryMarshal.Cast<T, long>(span));
+        int step = ChunkBytes / Unsafe.SizeOf<T>();
+        for (int start = 0; start < span.Length; start += step)
+        {
+            var part = span.Slice(start, Math.Min(step, span.Length - start));
+            stream.ReadExactly(MemoryMarshal.AsBytes(part));
+            if (!swap) continue;
+            if (typeof(T) == typeof(int)) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<T, int>(part), MemoryMarshal.Cast<T, int>(part));
+            else BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<T, long>(part), MemoryMarshal.Cast<T, long>(part));
+        }
     }
 
     /// <summary>The number of bytes <paramref name="t"/>'s elements take in a file.</summary>
@@ -105,34 +118,47 @@ internal static class TensorBytes
     public static void WriteLittleEndian(Stream stream, Tensor t)
     {
         var c = t.Detach().Contiguous();
-        ReadOnlySpan<byte> bytes = c.DType switch
+        switch (c.DType)
         {
-            Descent.DType.Float32 => MemoryMarshal.AsBytes(c.Span<float>()),
-            Descent.DType.Float64 => MemoryMarshal.AsBytes(c.Span<double>()),
-            Descent.DType.Int64 => MemoryMarshal.AsBytes(c.Span<long>()),
-            _ => MemoryMarshal.AsBytes(c.Span<bool>()),
-        };
-        int size = c.DType.ElementSize();
-        if (BitConverter.IsLittleEndian || size == 1)
-        {
-            stream.Write(bytes);
-            return;
+            case Descent.DType.Float32:
+                WriteLittleEndian(stream, MemoryMarshal.Cast<float, int>(c.Span<float>()));
+                break;
+            case Descent.DType.Float64:
+                WriteLittleEndian(stream, MemoryMarshal.Cast<double, long>(c.Span<double>()));
+                break;
+            case Descent.DType.Int64:
+                WriteLittleEndian(stream, c.Span<long>());
+                break;
+            default:
+                stream.Write(MemoryMarshal.AsBytes(c.Span<bool>()));
+                break;
         }
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+    }
+
+    private static void WriteLittleEndian<T>(Stream stream, ReadOnlySpan<T> span) where T : unmanaged
+    {
+        int step = ChunkBytes / Unsafe.SizeOf<T>();
+        var buffer = BitConverter.IsLittleEndian ? null : ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
-            for (int start = 0; start < bytes.Length; start += buffer.Length)
+            for (int start = 0; start < span.Length; start += step)
             {
-                var chunk = buffer.AsSpan(0, Math.Min(buffer.Length, bytes.Length - start));
-                bytes.Slice(start, chunk.Length).CopyTo(chunk);
-                if (size == 4) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, int>(chunk), MemoryMarshal.Cast<byte, int>(chunk));
+                var bytes = MemoryMarshal.AsBytes(span.Slice(start, Math.Min(step, span.Length - start)));
+                if (buffer is null)
+                {
+                    stream.Write(bytes);
+                    continue;
+                }
+                var chunk = buffer.AsSpan(0, bytes.Length);
+                bytes.CopyTo(chunk);
+                if (typeof(T) == typeof(int)) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, int>(chunk), MemoryMarshal.Cast<byte, int>(chunk));
                 else BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, long>(chunk), MemoryMarshal.Cast<byte, long>(chunk));
                 stream.Write(chunk);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
