@@ -37,7 +37,7 @@ public static class Safetensors
     /// <paramref name="path"/>. The file is written to a temporary file in the same folder and renamed into place, so
     /// an existing file is replaced only by a complete new one.
     /// </summary>
-    /// <exception cref="ArgumentException">A tensor is null or a name is the reserved <c>__metadata__</c>.</exception>
+    /// <exception cref="ArgumentException">A tensor or metadata value is null, a name is the reserved <c>__metadata__</c>, or a name, key or value has a lone surrogate (UTF-8 cannot hold it).</exception>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var plan = Prepare(tensors, metadata);
@@ -98,6 +98,7 @@ public static class Safetensors
         {
             if (kv.Value is null) throw new ArgumentException($"Safetensors.Save: tensor '{kv.Key}' is null", nameof(tensors));
             if (kv.Key == MetadataKey) throw new ArgumentException($"Safetensors.Save: '{MetadataKey}' is reserved for the metadata map and cannot name a tensor", nameof(tensors));
+            FileNames.ThrowIfNotUtf8(kv.Key, $"Safetensors.Save: tensor name '{kv.Key}'", nameof(tensors));
             items.Add(kv);
         }
         // The reference layout: larger elements first, so every tensor starts at a multiple of its element size.
@@ -115,7 +116,12 @@ public static class Safetensors
             {
                 w.WriteStartObject(MetadataKey);
                 foreach (var kv in metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                    w.WriteString(kv.Key, kv.Value ?? throw new ArgumentException($"Safetensors.Save: metadata value for '{kv.Key}' is null", nameof(metadata)));
+                {
+                    if (kv.Value is null) throw new ArgumentException($"Safetensors.Save: metadata value for '{kv.Key}' is null", nameof(metadata));
+                    FileNames.ThrowIfNotUtf8(kv.Key, $"Safetensors.Save: metadata key '{kv.Key}'", nameof(metadata));
+                    FileNames.ThrowIfNotUtf8(kv.Value, $"Safetensors.Save: metadata value for '{kv.Key}'", nameof(metadata));
+                    w.WriteString(kv.Key, kv.Value);
+                }
                 w.WriteEndObject();
             }
             long offset = 0;

@@ -39,6 +39,19 @@ public class NpzTests
     }
 
     [Fact]
+    public void ANameThatUtf8CannotHoldIsRefusedAndPairedSurrogatesRoundTrip()
+    {
+        // Zip member names are UTF-8: a lone surrogate used to be written as U+FFFD, so NumPy and Descent read another name.
+        using var dir = TempDir.Create();
+        var path = Path.Combine(dir.Path, "arrays.npz");
+        var e = Assert.Throws<ArgumentException>(() => Npz.Save(path, new Dictionary<string, Tensor> { ["w\uD800"] = Tensor.Ones(1) }));
+        Assert.Contains("lone surrogate U+D800 at index 1", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+        Npz.Save(path, new Dictionary<string, Tensor> { ["w\U0001F600"] = Tensor.Ones(1) });
+        Assert.Equal(["w\U0001F600"], Npz.Load(path).Keys);
+    }
+
+    [Fact]
     public void UnseekableStreamsAreRead()
     {
         var tensors = IOFixtures.Sample();

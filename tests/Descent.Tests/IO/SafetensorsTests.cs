@@ -118,6 +118,21 @@ public class SafetensorsTests
     }
 
     [Fact]
+    public void NamesAndMetadataThatUtf8CannotHoldAreRefusedAndPairedSurrogatesRoundTrip()
+    {
+        // A lone surrogate used to be written as U+FFFD, so the file gave the tensor back under another name.
+        var one = Tensor.Ones(1);
+        var e = Assert.Throws<ArgumentException>(() => Safetensors.Serialize(new Dictionary<string, Tensor> { ["w\uD800"] = one }));
+        Assert.Contains("lone surrogate U+D800 at index 1", e.Message);
+        Assert.Throws<ArgumentException>(() => Safetensors.Serialize(new Dictionary<string, Tensor>(), new Dictionary<string, string> { ["k\uDC00"] = "v" }));
+        Assert.Throws<ArgumentException>(() => Safetensors.Serialize(new Dictionary<string, Tensor>(), new Dictionary<string, string> { ["k"] = "\uD83D" }));
+
+        var file = Safetensors.Load(Safetensors.Serialize(new Dictionary<string, Tensor> { ["w\U0001F600"] = one }, new Dictionary<string, string> { ["\U0001F600"] = "\U0001F600" }));
+        Assert.Equal(["w\U0001F600"], file.Keys);
+        Assert.Equal("\U0001F600", file.Metadata["\U0001F600"]);
+    }
+
+    [Fact]
     public void MissingTensorNameIsReportedWithTheNamesPresent()
     {
         var file = Safetensors.Load(File.ReadAllBytes(IOFixtures.PathOf("linear.safetensors")));
