@@ -31,6 +31,7 @@ public static class Npy
     public static void Save(string path, Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
+        TensorBytes.ThrowIfTooManyDims(tensor, "Npy.Save: the tensor", nameof(tensor));
         AtomicFile.Write(path, stream => Save(stream, tensor));
     }
 
@@ -39,6 +40,7 @@ public static class Npy
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(tensor);
+        TensorBytes.ThrowIfTooManyDims(tensor, "Npy.Save: the tensor", nameof(tensor));
         stream.Write(Header(tensor));
         TensorBytes.WriteLittleEndian(stream, tensor);
     }

@@ -37,7 +37,7 @@ public static class Safetensors
     /// <paramref name="path"/>. The file is written to a temporary file in the same folder and renamed into place, so
     /// an existing file is replaced only by a complete new one.
     /// </summary>
-    /// <exception cref="ArgumentException">A tensor or metadata value is null, a name is the reserved <c>__metadata__</c>, or a name, key or value has a lone surrogate (UTF-8 cannot hold it).</exception>
+    /// <exception cref="ArgumentException">A tensor or metadata value is null, a name is the reserved <c>__metadata__</c>, a name, key or value has a lone surrogate (UTF-8 cannot hold it), or a tensor has more than 64 dimensions.</exception>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var plan = Prepare(tensors, metadata);
@@ -99,6 +99,7 @@ public static class Safetensors
             if (kv.Value is null) throw new ArgumentException($"Safetensors.Save: tensor '{kv.Key}' is null", nameof(tensors));
             if (kv.Key == MetadataKey) throw new ArgumentException($"Safetensors.Save: '{MetadataKey}' is reserved for the metadata map and cannot name a tensor", nameof(tensors));
             FileNames.ThrowIfNotUtf8(kv.Key, $"Safetensors.Save: tensor name '{kv.Key}'", nameof(tensors));
+            TensorBytes.ThrowIfTooManyDims(kv.Value, $"Safetensors.Save: tensor '{kv.Key}'", nameof(tensors));
             items.Add(kv);
         }
         // The reference layout: larger elements first, so every tensor starts at a multiple of its element size.

@@ -195,4 +195,11 @@ internal static class TensorBytes
 
     /// <summary>The most dimensions a tensor read from a file may have (NumPy 2 allows 64).</summary>
     public const int MaxRank = 64;
+
+    /// <summary>Throws when <paramref name="t"/> has more dimensions than the readers accept, so no writer makes a file that cannot be read back.</summary>
+    public static void ThrowIfTooManyDims(Tensor t, string what, string paramName)
+    {
+        if (t.Dim > MaxRank)
+            throw new ArgumentException($"{what} has {t.Dim} dimensions; files hold at most {MaxRank} (NumPy's limit), so it could not be read back", paramName);
+    }
 }

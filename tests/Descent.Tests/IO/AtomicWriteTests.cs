@@ -55,6 +55,27 @@ public class AtomicWriteTests
     }
 
     [Fact]
+    public void ATensorWithMoreDimensionsThanTheReadersAcceptIsRefusedBeforeAnyFileIsTouched()
+    {
+        // 65 dims: the readers stop at 64, so the files written used to fail to load.
+        var (dir, path) = Existing("model.safetensors");
+        using var _ = dir;
+        var deep = Tensor.Ones(Enumerable.Repeat(1, TensorBytes.MaxRank + 1).ToArray());
+        var e = Assert.Throws<ArgumentException>(() => Safetensors.Save(path, new Dictionary<string, Tensor> { ["deep"] = deep }));
+        Assert.Contains("tensor 'deep' has 65 dimensions; files hold at most 64", e.Message);
+        Assert.Throws<ArgumentException>(() => Npy.Save(path, deep));
+        Assert.Throws<ArgumentException>(() => Npz.Save(path, new Dictionary<string, Tensor> { ["deep"] = deep }));
+        Assert.Throws<ArgumentException>(() => Npy.Save(new MemoryStream(), deep));
+        AssertUntouchedAndNoTempLeft(dir, path);
+
+        var widest = Tensor.Ones(Enumerable.Repeat(1, TensorBytes.MaxRank).ToArray());
+        Assert.Equal(TensorBytes.MaxRank, Safetensors.Load(Safetensors.Serialize(new Dictionary<string, Tensor> { ["w"] = widest }))["w"].Dim);
+        var npy = new MemoryStream();
+        Npy.Save(npy, widest);
+        Assert.Equal(TensorBytes.MaxRank, Npy.Load(npy.ToArray()).Dim);
+    }
+
+    [Fact]
     public void AnUnwritableTargetFailsAndLeavesNoTemporaryFile()
     {
         using var dir = TempDir.Create();
