@@ -22,7 +22,7 @@ public static class Npz
     /// uncompressed), or as <c>np.savez_compressed</c> does when <paramref name="compress"/> is true. The archive is
     /// written to a temporary file in the same folder and renamed into place.
     /// </summary>
-    /// <exception cref="ArgumentException">A tensor is null or has more than 64 dimensions, or a name has a lone surrogate (a zip member's name is UTF-8, which cannot hold it).</exception>
+    /// <exception cref="ArgumentException">A tensor is null or has more than 64 dimensions, or a name has a lone surrogate (a zip member's name is UTF-8, which cannot hold it) or a NUL character.</exception>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, bool compress = false)
     {
         ArgumentNullException.ThrowIfNull(tensors);
@@ -30,7 +30,7 @@ public static class Npz
     }
 
     /// <summary>Writes the <c>.npz</c> archive of <paramref name="tensors"/> to <paramref name="stream"/>.</summary>
-    /// <exception cref="ArgumentException">A tensor is null or has more than 64 dimensions, or a name has a lone surrogate (a zip member's name is UTF-8, which cannot hold it).</exception>
+    /// <exception cref="ArgumentException">A tensor is null or has more than 64 dimensions, or a name has a lone surrogate (a zip member's name is UTF-8, which cannot hold it) or a NUL character.</exception>
     public static void Save(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, bool compress = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -40,6 +40,8 @@ public static class Npz
         {
             if (tensor is null) throw new ArgumentException($"Npz.Save: tensor '{name}' is null", nameof(tensors));
             FileNames.ThrowIfNotUtf8(name, $"Npz.Save: array name '{name}'", nameof(tensors));
+            if (name.Contains('\0'))
+                throw new ArgumentException($"Npz.Save: array name '{name.Replace("\0", "\\0", StringComparison.Ordinal)}' has a NUL character, where Python's zipfile, and so np.load, cuts a member's name short", nameof(tensors));
             TensorBytes.ThrowIfTooManyDims(tensor, $"Npz.Save: tensor '{name}'", nameof(tensors));
             var entry = zip.CreateEntry(name + ".npy", compress ? CompressionLevel.Optimal : CompressionLevel.NoCompression);
             using var member = entry.Open();

@@ -52,6 +52,17 @@ public class NpzTests
     }
 
     [Fact]
+    public void ANameWithANulCharacterIsRefused()
+    {
+        // Python's zipfile cuts a member's name at a NUL: np.load read 'w\0b.npy' as an array named 'w'.
+        using var dir = TempDir.Create();
+        var path = Path.Combine(dir.Path, "arrays.npz");
+        var e = Assert.Throws<ArgumentException>(() => Npz.Save(path, new Dictionary<string, Tensor> { ["w\0b"] = Tensor.Ones(1) }));
+        Assert.Contains("'w\\0b' has a NUL character", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
     public void UnseekableStreamsAreRead()
     {
         var tensors = IOFixtures.Sample();
