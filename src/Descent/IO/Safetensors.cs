@@ -37,7 +37,7 @@ public static class Safetensors
     /// <paramref name="path"/>. The file is written to a temporary file in the same folder and renamed into place, so
     /// an existing file is replaced only by a complete new one.
     /// </summary>
-    /// <exception cref="ArgumentException">A tensor or metadata value is null, a name is the reserved <c>__metadata__</c>, a name, key or value has a lone surrogate (UTF-8 cannot hold it), or a tensor has more than 64 dimensions.</exception>
+    /// <exception cref="ArgumentException">A tensor or metadata value is null, a name is the reserved <c>__metadata__</c>, a name, key or value has a lone surrogate (UTF-8 cannot hold it), a tensor has more than 64 dimensions, or the header would pass <see cref="MaxHeaderBytes"/>.</exception>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var plan = Prepare(tensors, metadata);
@@ -144,6 +144,8 @@ public static class Safetensors
             w.WriteEndObject();
         }
         int padded = (json.WrittenCount + 7) / 8 * 8;
+        if (padded > MaxHeaderBytes)
+            throw new ArgumentException($"Safetensors.Save: the header of names, shapes and metadata takes {padded} bytes, more than the {MaxHeaderBytes} bytes that readers accept (this one and the reference implementation)", metadata is null ? nameof(tensors) : nameof(metadata));
         var header = new byte[padded];
         json.WrittenSpan.CopyTo(header);
         header.AsSpan(json.WrittenCount).Fill((byte)' ');

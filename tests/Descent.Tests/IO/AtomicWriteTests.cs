@@ -55,6 +55,18 @@ public class AtomicWriteTests
     }
 
     [Fact]
+    public void AHeaderLargerThanReadersAcceptIsRefusedBeforeAnyFileIsTouched()
+    {
+        // Metadata that pushes the header past 100 MB made a file that this reader and the reference refuse to open.
+        var (dir, path) = Existing("model.safetensors");
+        using var _ = dir;
+        var metadata = new Dictionary<string, string> { ["notes"] = new string('x', (int)Safetensors.MaxHeaderBytes) };
+        var e = Assert.Throws<ArgumentException>(() => Safetensors.Save(path, IOFixtures.Sample(), metadata));
+        Assert.Contains($"more than the {Safetensors.MaxHeaderBytes} bytes that readers accept", e.Message);
+        AssertUntouchedAndNoTempLeft(dir, path);
+    }
+
+    [Fact]
     public void ATensorWithMoreDimensionsThanTheReadersAcceptIsRefusedBeforeAnyFileIsTouched()
     {
         // 65 dims: the readers stop at 64, so the files written used to fail to load.
