@@ -2,9 +2,10 @@ namespace Descent.IO;
 
 /// <summary>
 /// Writes a file all-or-nothing: the content goes to a temporary file in the target's folder, is flushed to disk, and
-/// is then renamed over the target. A crash or an exception part-way leaves the previous file (if any) untouched,
-/// and the temporary file is deleted on failure. A failure to create, write or rename the file is reported with the
-/// caller's path, never the temporary file's name, which the caller has never heard of.
+/// is then renamed over the target (the file a symbolic link points to, keeping the link). A crash or an exception
+/// part-way leaves the previous file (if any) untouched, and the temporary file is deleted on failure. A failure to
+/// create, write or rename the file is reported with the caller's path, never the temporary file's name, which the
+/// caller has never heard of.
 /// </summary>
 internal static class AtomicFile
 {
@@ -13,10 +14,14 @@ internal static class AtomicFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
         var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full) ?? ".";
+        // A symbolic link is written through, as np.save and torch.save do: the file it points to is replaced and the
+        // link is kept. Renaming over the link itself would cut it and leave its file stale.
+        var info = new FileInfo(full);
+        var target = info.LinkTarget is null ? full : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
+        var folder = Path.GetDirectoryName(target) ?? ".";
         // Same folder, so the final rename stays on one file system and is atomic. The target's name is cut short in
         // the temporary name, which must stay within the 255-byte name limit of common file systems as the target does.
-        var temp = Path.Combine(folder, $".{Prefix(Path.GetFileName(full))}.{Guid.NewGuid():N}.tmp");
+        var temp = Path.Combine(folder, $".{Prefix(Path.GetFileName(target))}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -24,7 +29,7 @@ internal static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temp, full, overwrite: true);
+            File.Move(temp, target, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && e.Message.Contains(temp, StringComparison.Ordinal))
         {

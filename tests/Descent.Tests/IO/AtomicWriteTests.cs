@@ -128,6 +128,28 @@ public class AtomicWriteTests
         Assert.Single(Directory.GetFileSystemEntries(dir.Path));
     }
 
+    [Fact]
+    public void ASymbolicLinkIsWrittenThroughAndKept()
+    {
+        if (OperatingSystem.IsWindows()) return; // creating links there needs a privilege
+        // As np.save and torch.save do; the link used to be replaced by a new file, leaving the file it named stale.
+        var (dir, path) = Existing("run-1.safetensors");
+        using var _ = dir;
+        var link = Path.Combine(dir.Path, "latest.safetensors");
+        File.CreateSymbolicLink(link, "run-1.safetensors");
+        Safetensors.Save(link, IOFixtures.Sample());
+        Assert.Equal("run-1.safetensors", new FileInfo(link).LinkTarget);
+        Assert.Equal(Safetensors.Serialize(IOFixtures.Sample()), File.ReadAllBytes(path));
+        Assert.Equal(2, Directory.GetFileSystemEntries(dir.Path).Length);
+
+        // A link to a file not yet there creates it, as opening the link for writing does.
+        var dangling = Path.Combine(dir.Path, "next.npy");
+        File.CreateSymbolicLink(dangling, "run-2.npy");
+        Npy.Save(dangling, Tensor.Ones(2));
+        Assert.Equal("run-2.npy", new FileInfo(dangling).LinkTarget);
+        Assert.Equal([1f, 1f], Npy.Load(Path.Combine(dir.Path, "run-2.npy")).ToArray<float>());
+    }
+
     [Theory]
     [InlineData(240, 'm', ".safetensors")]
     [InlineData(118, '\u00e9', ".npy")]
