@@ -2,10 +2,10 @@ namespace Descent.IO;
 
 /// <summary>
 /// Writes a file all-or-nothing: the content goes to a temporary file in the target's folder, is flushed to disk, and
-/// is then renamed over the target (the file a symbolic link points to, keeping the link). A crash or an exception
-/// part-way leaves the previous file (if any) untouched, and the temporary file is deleted on failure. A failure to
-/// create, write or rename the file is reported with the caller's path, never the temporary file's name, which the
-/// caller has never heard of.
+/// is then renamed over the target (the file a symbolic link points to, keeping the link), taking the permissions of
+/// the file it replaces. A crash or an exception part-way leaves the previous file (if any) untouched, and the
+/// temporary file is deleted on failure. A failure to create, write or rename the file is reported with the caller's
+/// path, never the temporary file's name, which the caller has never heard of.
 /// </summary>
 internal static class AtomicFile
 {
@@ -29,6 +29,8 @@ internal static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
+            // The new file keeps the old one's permissions, as a file rewritten in place does: a private file stays private.
+            if (!OperatingSystem.IsWindows() && File.Exists(target)) File.SetUnixFileMode(temp, File.GetUnixFileMode(target));
             File.Move(temp, target, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && e.Message.Contains(temp, StringComparison.Ordinal))

@@ -129,6 +129,20 @@ public class AtomicWriteTests
     }
 
     [Fact]
+    public void AReplacedFileKeepsItsPermissions()
+    {
+        if (OperatingSystem.IsWindows()) return; // no Unix file modes there
+        // The new file was created with the default mode, so a file only its owner could read became readable by all.
+        var (dir, path) = Existing("model.safetensors");
+        using var _ = dir;
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        File.SetUnixFileMode(path, ownerOnly);
+        Safetensors.Save(path, IOFixtures.Sample());
+        Assert.Equal(ownerOnly, File.GetUnixFileMode(path));
+        Assert.Equal(Safetensors.Serialize(IOFixtures.Sample()), File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public void ASymbolicLinkIsWrittenThroughAndKept()
     {
         if (OperatingSystem.IsWindows()) return; // creating links there needs a privilege
