@@ -16,8 +16,10 @@ mkdir -p bench/results
 raw=bench/results/$MACHINE.jsonl
 [[ ${APPEND:-0} == 1 ]] || : > "$raw"
 
-dotnet build -c Release bench/Descent.Bench -v q --nologo > /dev/null
-dotnet build -c Release src/Descent.Cli -v q --nologo > /dev/null
+# A failed build stops the run with the compiler's errors, not silently.
+build() { local log; log=$(dotnet build -c Release "$1" -v q --nologo 2>&1) || { echo "$log" >&2; echo "bench/run.sh: building $1 failed" >&2; exit 1; }; }
+build bench/Descent.Bench
+build src/Descent.Cli
 train=(train --data samples/data/apples_oranges.csv --target apples,oranges --epochs 100 --quiet)
 # publish NAME DIR ARGS...: publishes the CLI into DIR and checks that it starts; on failure W7 runs without it.
 # ReadyToRun publishes share the CLI's intermediate R2R folder, and a composite publish leaves stubs there that a

@@ -42,8 +42,8 @@ internal static class LeastSquaresFit
             ["products_one_thread_seconds"] = Timing.Each(() => Gram.Products(xs, 0, ys, 0, n, d, 1, g, c, rtr, parallel: false), minReps: 3, minSeconds: 1.0, warmupSeconds: 0.5),
             ["residuals_seconds"] = Timing.Each(() => Gram.Residuals(xs, 0, ys, 0, n, d, 1, w, c, rtr), minReps: 3, minSeconds: 1.0, warmupSeconds: 0.5),
             ["residuals_one_thread_seconds"] = Timing.Each(() => Gram.Residuals(xs, 0, ys, 0, n, d, 1, w, c, rtr, parallel: false), minReps: 3, minSeconds: 1.0, warmupSeconds: 0.5),
-            ["qr_fallback_seconds"] = Timing.Each(() => Linalg.SolveQr(x, y, n, d, 1, Linalg.DefaultRcond(x.DType, n, d)), minReps: 3, minSeconds: 1.0, warmupSeconds: 0.5),
-            ["qr_whole_seconds"] = Timing.Each(() => Linalg.SolveQr(x, y, n, d, 1, Linalg.DefaultRcond(x.DType, n, d), chunked: false), minReps: 1, minSeconds: 0.0, warmupSeconds: 0.0),
+            ["qr_fallback_seconds"] = Timing.Each(() => Linalg.SolveQr(x, y, n, d, 1, Linalg.DefaultRcond(n, d)), minReps: 3, minSeconds: 1.0, warmupSeconds: 0.5),
+            ["qr_whole_seconds"] = Timing.Each(() => Linalg.SolveQr(x, y, n, d, 1, Linalg.DefaultRcond(n, d), chunked: false), minReps: 1, minSeconds: 0.0, warmupSeconds: 0.0),
             ["products_one_thread_cpu_seconds"] = Cpu(() => Gram.Products(xs, 0, ys, 0, n, d, 1, g, c, rtr, parallel: false)),
             ["residuals_one_thread_cpu_seconds"] = Cpu(() => Gram.Residuals(xs, 0, ys, 0, n, d, 1, w, c, rtr, parallel: false)),
         };
