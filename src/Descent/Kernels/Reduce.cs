@@ -185,10 +185,10 @@ internal static class Reduce
     }
 
     /// <summary>
-    /// <c>dst[j] = sum over r of src[offset + r*n + j]</c>: the sum over leading rows (a bias gradient). Float sums
-    /// run over blocks of <see cref="BlockRows"/> rows and are added across blocks in double, so that millions of
-    /// rows stay accurate; narrow rows are summed as whole vectors that each hold several rows, and long runs are
-    /// split across threads.
+    /// <c>dst[j] = sum over r of src[offset + r*n + j]</c>: the sum over leading rows (a bias gradient). Narrow rows
+    /// are summed as whole vectors that each hold several rows, each lane adding at most <see cref="BlockSteps"/>
+    /// values in float before double; wide rows go straight into double sums. So a few rows or millions come out to
+    /// float32's last bit. Long runs are split across threads.
     /// </summary>
     public static void SumColumns<T>(T[] src, int offset, int rows, Span<T> dst) where T : unmanaged, INumber<T>
     {
@@ -223,8 +223,6 @@ internal static class Reduce
         for (int j = 0; j < n; j++) dst[j] = T.CreateTruncating(sums[j]);
     }
 
-    private const int BlockRows = 256;
-
     /// <summary>Whole-vector steps summed in float before the partial sums go into double: each lane adds at most this many values.</summary>
     private const int BlockSteps = 32;
 
@@ -254,14 +252,29 @@ internal static class Reduce
             for (; i < end; i++) sums[(i - start) % n] += double.CreateTruncating(src[i]);
             return;
         }
-        var block = new T[n];
-        for (int r = r0; r < r1; r += BlockRows)
+        // Wide rows: each row goes straight into the double sums, so even a few rows come out to the last bit.
+        for (int r = r0; r < r1; r++)
         {
-            Array.Clear(block);
-            int rEnd = Math.Min(r1, r + BlockRows);
-            for (int q = r; q < rEnd; q++) TensorPrimitives.Add(block, src.AsSpan(offset + q * n, n), block);
-            for (int j = 0; j < n; j++) sums[j] += double.CreateTruncating(block[j]);
+            var row = src.AsSpan(offset + r * n, n);
+            if (typeof(T) == typeof(float)) AddWidened(MemoryMarshal.Cast<T, float>(row), sums);
+            else if (typeof(T) == typeof(double)) TensorPrimitives.Add(sums, MemoryMarshal.Cast<T, double>(row), sums);
+            else for (int j = 0; j < n; j++) sums[j] += double.CreateTruncating(row[j]);
         }
+    }
+
+    /// <summary><c>sums[j] += row[j]</c>, the floats widened to double a vector at a time.</summary>
+    private static void AddWidened(ReadOnlySpan<float> row, Span<double> sums)
+    {
+        ref float s = ref MemoryMarshal.GetReference(row);
+        ref double d = ref MemoryMarshal.GetReference(sums);
+        int j = 0, w = Vector<float>.Count, half = Vector<double>.Count;
+        for (; j + w <= row.Length; j += w)
+        {
+            Vector.Widen(Vector.LoadUnsafe(ref s, (nuint)j), out var lo, out var hi);
+            (Vector.LoadUnsafe(ref d, (nuint)j) + lo).StoreUnsafe(ref d, (nuint)j);
+            (Vector.LoadUnsafe(ref d, (nuint)(j + half)) + hi).StoreUnsafe(ref d, (nuint)(j + half));
+        }
+        for (; j < row.Length; j++) Unsafe.Add(ref d, j) += Unsafe.Add(ref s, j);
     }
 
     /// <summary>Per row: the maximum (or minimum) and its first index; NaN wins, as in PyTorch.</summary>

@@ -164,6 +164,26 @@ public class BroadcastAndReduceTests
         }
     }
 
+    /// <summary>Column sums (a sum over the leading dim) of values far from zero are within one float32 step too, narrow or wide, few rows or many.</summary>
+    [Fact]
+    public void Float32ColumnSumsFarFromZeroAreWithinOneStepOfTheExactSums()
+    {
+        var rng = new Random(3);
+        foreach (var (rows, cols) in new[] { (1000, 3), (1000, 64), (100_000, 16), (20_000, 200), (10, 1000), (37, 129), (3, 5000) })
+        {
+            var v = new float[rows * cols];
+            for (int i = 0; i < v.Length; i++) v[i] = 10000f + rng.NextSingle();
+            var sums = Tensor.From(v).Reshape(rows, cols).Sum(0).ToArray<float>();
+            for (int j = 0; j < cols; j++)
+            {
+                double exact = 0;
+                for (int r = 0; r < rows; r++) exact += v[r * cols + j];
+                float e = (float)exact;
+                Assert.True(Math.Abs(sums[j] - exact) <= MathF.BitIncrement(e) - e, $"{rows}x{cols}, column {j}: {sums[j]} vs exact {exact}");
+            }
+        }
+    }
+
     /// <summary>Mean and variance of data far from zero follow from those sums: 1000 values in [10000, 10000.01).</summary>
     [Fact]
     public void MeanAndVarianceOfFloat32DataFarFromZeroStayAccurate()
