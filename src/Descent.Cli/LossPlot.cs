@@ -9,8 +9,18 @@ namespace Descent.Cli;
 /// </summary>
 internal static class LossPlot
 {
-    /// <summary>The file name endings a plot can be written as (checked before training, so no run is lost to a bad name).</summary>
-    public static readonly string[] Endings = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".svg"];
+    private const int Width = 800, Height = 500;
+
+    /// <summary>How a plot is drawn for each file name ending, the only endings <c>--plot</c> takes (checked before training, so no run is lost to a bad name).</summary>
+    public static readonly IReadOnlyDictionary<string, Func<Plot, byte[]>> Formats = new Dictionary<string, Func<Plot, byte[]>>
+    {
+        [".png"] = p => p.GetImageBytes(Width, Height, ImageFormat.Png),
+        [".jpg"] = p => p.GetImageBytes(Width, Height, ImageFormat.Jpeg),
+        [".jpeg"] = p => p.GetImageBytes(Width, Height, ImageFormat.Jpeg),
+        [".bmp"] = p => p.GetImageBytes(Width, Height, ImageFormat.Bmp),
+        [".webp"] = p => p.GetImageBytes(Width, Height, ImageFormat.Webp),
+        [".svg"] = p => System.Text.Encoding.UTF8.GetBytes(p.GetSvgXml(Width, Height)),
+    };
 
     public static void Save(string path, IReadOnlyList<double> train, IReadOnlyList<double>? val, double? optimum, string title)
     {
@@ -52,15 +62,9 @@ internal static class LossPlot
         plot.YLabel(log ? "loss (MSE, log scale)" : "loss (MSE)");
         plot.ShowLegend(Alignment.UpperRight);
 
-        const int width = 800, height = 500;
-        var bytes = Path.GetExtension(path).ToLowerInvariant() switch
-        {
-            ".svg" => System.Text.Encoding.UTF8.GetBytes(plot.GetSvgXml(width, height)),
-            ".jpg" or ".jpeg" => plot.GetImageBytes(width, height, ImageFormat.Jpeg),
-            ".bmp" => plot.GetImageBytes(width, height, ImageFormat.Bmp),
-            ".webp" => plot.GetImageBytes(width, height, ImageFormat.Webp),
-            _ => plot.GetImageBytes(width, height, ImageFormat.Png),
-        };
+        // --plot has checked the ending; PNG for any other name given here directly.
+        var draw = Formats.GetValueOrDefault(Path.GetExtension(path).ToLowerInvariant(), Formats[".png"]);
+        var bytes = draw(plot);
         OutputFile.Write(path, "--plot", "the plot", stream => stream.Write(bytes));
     }
 }

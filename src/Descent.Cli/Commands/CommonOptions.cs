@@ -147,8 +147,8 @@ internal static class CommonOptions
         string stem = Path.GetFileNameWithoutExtension(path);
         if (option == "--save" && !ending.Equals(".safetensors", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--save {path}: a model is written as safetensors (which PyTorch's safetensors and descent read); end the file name in .safetensors, e.g. {stem}.safetensors");
-        if (option == "--plot" && !LossPlot.Endings.Contains(ending.ToLowerInvariant()))
-            throw new UsageException($"--plot {path}: the plot is written as PNG, JPEG, BMP, WebP or SVG by the ending of the file name; end it in one of {string.Join(", ", LossPlot.Endings)}, e.g. {stem}.png");
+        if (option == "--plot" && !LossPlot.Formats.ContainsKey(ending.ToLowerInvariant()))
+            throw new UsageException($"--plot {path}: the plot is written as PNG, JPEG, BMP, WebP or SVG by the ending of the file name; end it in one of {string.Join(", ", LossPlot.Formats.Keys)}, e.g. {stem}.png");
     }
 
     /// <summary>Refuses an empty or blank file name, which the shell passes for <c>--data ""</c> or an unset variable.</summary>
