@@ -47,6 +47,9 @@ public static class Linalg
 
         if (UsesNormalEquations(m, n) && NormalEquations.TrySolve(a.Contiguous(), b.Contiguous(), m, n, k, tol) is { } fast)
             return Result(fast.Solution, fast.Residuals, n, a.DType, b.Dim, n, k);
+        // One contiguous copy (if any) for the checks, the scaling and the QR below.
+        a = a.Contiguous();
+        b = b.Contiguous();
         // The normal equations decline non-finite A; the QR would return NaN or, for infinity, a zero solution of rank 0.
         if (FirstNonFinite(a) is { } bad)
             throw new ArgumentException($"Lstsq: A has {(double.IsNaN(bad.Value) ? "nan" : bad.Value > 0 ? "inf" : "-inf")} at row {bad.Index / n}, column {bad.Index % n}; least squares needs finite values in A");
@@ -64,17 +67,18 @@ public static class Linalg
         return Result(solution, residuals, rank, a.DType, b.Dim, n, k);
     }
 
+    /// <summary>The first NaN or infinity of a contiguous <paramref name="t"/>, with its flat index.</summary>
     private static (int Index, double Value)? FirstNonFinite(Tensor t)
     {
         if (t.DType == DType.Float32)
         {
-            var values = t.Contiguous().Span<float>();
+            var values = t.Span<float>();
             for (int i = 0; i < values.Length; i++)
                 if (!float.IsFinite(values[i])) return (i, values[i]);
         }
         else
         {
-            var values = t.Contiguous().Span<double>();
+            var values = t.Span<double>();
             for (int i = 0; i < values.Length; i++)
                 if (!double.IsFinite(values[i])) return (i, values[i]);
         }
