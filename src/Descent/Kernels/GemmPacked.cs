@@ -229,6 +229,26 @@ internal static class GemmPacked<TK> where TK : struct, IMicroKernel
     {
         int nr = TK.NR;
         var src = b.Data;
+        if (b.ColStride == 1)
+        {
+            // Whole panels go row by row, so each row of B is read as one run; panel by panel, every read of NR
+            // floats jumped a row, a page apart for wide B, and packing took half as long again.
+            int whole = Math.Min(q1, nc / nr);
+            if (whole > q0)
+            {
+                // Both ranges were checked by these spans; the copies inside them are of NR floats, a constant.
+                var from = src.AsSpan(b.Offset + p0 * b.RowStride + j0 + q0 * nr, (kc - 1) * b.RowStride + (whole - q0) * nr);
+                var to = dst.AsSpan(dBase + q0 * kc * nr, (whole - q0) * kc * nr);
+                for (int p = 0; p < kc; p++)
+                {
+                    ref byte s = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref MemoryMarshal.GetReference(from), p * b.RowStride));
+                    ref byte d = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref MemoryMarshal.GetReference(to), p * nr));
+                    for (int q = 0; q < whole - q0; q++)
+                        Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref d, q * kc * nr * sizeof(float)), ref Unsafe.Add(ref s, q * nr * sizeof(float)), (uint)(nr * sizeof(float)));
+                }
+            }
+            q0 = Math.Max(q0, whole);
+        }
         for (int q = q0; q < q1; q++)
         {
             int jr = q * nr;
