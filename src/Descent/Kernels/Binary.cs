@@ -232,7 +232,7 @@ internal static class Binary
         else
         {
             int chunks = Environment.ProcessorCount * 4, per = (tiles + chunks - 1) / chunks;
-            Parallel.For(0, chunks, c => Range(c * per, Math.Min(tiles, (c + 1) * per)));
+            WorkerPool.For(chunks, c => Range(c * per, Math.Min(tiles, (c + 1) * per)));
         }
 
         void Range(int t0, int t1)

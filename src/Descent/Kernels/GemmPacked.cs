@@ -54,7 +54,7 @@ internal static class GemmPacked<TK> where TK : struct, IMicroKernel
             {
                 job.Begin(jc, Math.Min(TK.NC, n - jc), s0, Math.Min(slices, s0 + group), threads);
                 if (threads == 1) job.Work(false);
-                else Parallel.For(0, threads, _ => job.Work(true));
+                else WorkerPool.For(threads, _ => job.Work(true));
             }
         }
     }

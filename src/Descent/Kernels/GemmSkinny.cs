@@ -41,7 +41,7 @@ internal static class GemmRowDots
         // Chunks of whole groups of eight rows: each row is then summed the same way, in the same group, on any
         // number of threads.
         int chunks = threads * 4, per = ((m + chunks - 1) / chunks + 7) & ~7;
-        Parallel.For(0, chunks, t =>
+        WorkerPool.For(chunks, t =>
         {
             int r0 = t * per, r1 = Math.Min(m, r0 + per);
             if (r0 < r1) Rows(a, bt, bOff, bStep, c, cOff, r0, r1, k, n);
@@ -239,7 +239,7 @@ internal static class GemmOuterSum
         {
             int chunks = threads * 2, per = (k + chunks - 1) / chunks;
             var partial = new double[chunks][];
-            Parallel.For(0, chunks, t =>
+            WorkerPool.For(chunks, t =>
             {
                 int p0 = t * per, p1 = Math.Min(k, p0 + per);
                 partial[t] = new double[m * n];

@@ -164,7 +164,7 @@ internal static class Gram
         if (chunks == 1 || work < Strided.ParallelThreshold || Environment.ProcessorCount == 1)
             for (int t = 0; t < chunks; t++) body(t);
         else
-            Parallel.For(0, chunks, body);
+            WorkerPool.For(chunks, body);
     }
 
     private static void Widen<T>(T[] src, int offset, int count, double[] dst) where T : unmanaged

@@ -37,7 +37,7 @@ internal static class LinearMse
             loss[c] = Rows(x, xOff, d, w, wOff, b, y, yOff, k, r0, r1,
                 gwParts is null ? default : gwParts.AsSpan(c * k * d, k * d), gbParts is null ? default : gbParts.AsSpan(c * k, k));
         }
-        if (chunks > 1 && Environment.ProcessorCount > 1) Parallel.For(0, chunks, Chunk);
+        if (chunks > 1 && Environment.ProcessorCount > 1) WorkerPool.For(chunks, Chunk);
         else
             for (int c = 0; c < chunks; c++) Chunk(c);
         double total = 0;

@@ -118,7 +118,7 @@ internal static class GemmSimple
     private static void ParallelRows(int m, Action<int, int> body)
     {
         int chunks = Math.Min(m, Environment.ProcessorCount * 4), per = (m + chunks - 1) / chunks;
-        Parallel.For(0, chunks, ch =>
+        WorkerPool.For(chunks, ch =>
         {
             int r0 = ch * per, r1 = Math.Min(m, r0 + per);
             if (r0 < r1) body(r0, r1);

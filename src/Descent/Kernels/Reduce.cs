@@ -132,7 +132,7 @@ internal static class Reduce
     {
         int chunks = Environment.ProcessorCount * 4, per = (length + chunks - 1) / chunks;
         var partial = new TSum[chunks];
-        Parallel.For(0, chunks, c =>
+        WorkerPool.For(chunks, c =>
         {
             int s = c * per, n = Math.Min(per, length - s);
             if (n > 0) partial[c] = chunk(s, n);
@@ -160,7 +160,7 @@ internal static class Reduce
             return;
         }
         int chunks = Environment.ProcessorCount * 4, per = (length + chunks - 1) / chunks;
-        Parallel.For(0, chunks, c =>
+        WorkerPool.For(chunks, c =>
         {
             int s = c * per, e = Math.Min(length, s + per);
             if (s < e) ScaledRange(a, aOff, b, bOff, scale, dst, dOff, s, e);
@@ -211,7 +211,7 @@ internal static class Reduce
         {
             int chunks = Environment.ProcessorCount * 2, per = (rows + chunks - 1) / chunks;
             var partial = new double[chunks][];
-            Parallel.For(0, chunks, c =>
+            WorkerPool.For(chunks, c =>
             {
                 partial[c] = new double[n];
                 int r0 = c * per, r1 = Math.Min(rows, r0 + per);

@@ -67,7 +67,7 @@ internal static class Strided
         {
             // One long run: split it.
             int per = (inner + chunks - 1) / chunks;
-            Parallel.For(0, chunks, c =>
+            WorkerPool.For(chunks, c =>
             {
                 int start = c * per, n = Math.Min(per, inner - start);
                 if (n > 0) kernel.Row(oa + start * ia, ob + start * ib, od + start * id, n, ia, ib, id);
@@ -79,7 +79,7 @@ internal static class Strided
         var b0 = s1[..rank].ToArray();
         var d0 = s2[..rank].ToArray();
         int rowsPer = (rows + chunks - 1) / chunks;
-        Parallel.For(0, chunks, c =>
+        WorkerPool.For(chunks, c =>
         {
             int r0 = c * rowsPer, r1 = Math.Min(rows, r0 + rowsPer);
             if (r0 < r1) Rows(kernel, outer, a0, b0, d0, oa, ob, od, r0, r1, inner, ia, ib, id);

@@ -148,7 +148,7 @@ internal static class Unary
         var ds = d.Data<T>();
         int xo = x.Offset, dOff = d.Offset, n = d.Count;
         int chunks = Environment.ProcessorCount * 4, per = (n + chunks - 1) / chunks;
-        Parallel.For(0, chunks, c =>
+        WorkerPool.For(chunks, c =>
         {
             int s = c * per, len = Math.Min(per, n - s);
             if (len > 0) TOp.Apply<T>(xs.AsSpan(xo + s, len), ds.AsSpan(dOff + s, len));

@@ -48,7 +48,7 @@ internal static class TallQr
         if ((long)m * n < Kernels.Strided.ParallelThreshold || Environment.ProcessorCount == 1)
             for (int c = 0; c < chunks; c++) Chunk(c);
         else
-            Parallel.For(0, chunks, Chunk);
+            Kernels.WorkerPool.For(chunks, Chunk);
 
         var (x, stackResiduals, rank) = Linalg.Solve(stackA, stackB, chunks * n, n, k, rcond);
         if (rank < n || m <= n) return (x, null, rank);

@@ -315,7 +315,7 @@ internal sealed class IndexSelectBackward(int[] inputShape, int dim) : Node
             return;
         }
         int chunks = Math.Min(Environment.ProcessorCount, (int)(bytes / (ParallelGatherBytes / 2)));
-        Parallel.For(0, chunks, c =>
+        WorkerPool.For(chunks, c =>
         {
             int j0 = (int)((long)n * c / chunks), j1 = (int)((long)n * (c + 1) / chunks);
             foreach (var job in jobs) GatherRange(job, j0, j1);
