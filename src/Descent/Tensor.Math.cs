@@ -346,15 +346,24 @@ public sealed partial class Tensor
         if (Shape.SequenceEqual(shape)) return this;
         int lead = Dim - shape.Length;
         if (lead < 0) throw new ShapeMismatchException($"SumToShape: {Shapes.Format(Shape)} has fewer dims than {Shapes.Format(shape)}");
-        var dims = new List<int>();
+        Span<int> found = stackalloc int[Dim];
+        int count = 0;
+        bool inner = false;
         for (int i = 0; i < Dim; i++)
         {
-            if (i < lead) dims.Add(i);
-            else if (shape[i - lead] == 1 && ShapeArray[i] != 1) dims.Add(i);
+            if (i < lead) found[count++] = i;
+            else if (shape[i - lead] == 1 && ShapeArray[i] != 1)
+            {
+                found[count++] = i;
+                inner = true;
+            }
             else if (shape[i - lead] != ShapeArray[i])
                 throw new ShapeMismatchException($"SumToShape: {Shapes.Format(Shape)} cannot be summed to {Shapes.Format(shape)}");
         }
-        var s = dims.Count > 0 ? Sum([.. dims], keepDim: true) : this;
+        int[] dims = found[..count].ToArray();
+        // Only new leading dims (a bias broadcast over rows): their sum has the shape already.
+        if (!inner) return Sum(dims);
+        var s = Sum(dims, keepDim: true);
         return lead > 0 || s.Dim != shape.Length ? s.Reshape(shape.ToArray()) : s;
     }
 

@@ -17,7 +17,8 @@ internal sealed class SumBackward(int[] inputShape, bool[] reduced, bool keepDim
 
     internal override Tensor?[] Apply(Tensor g)
     {
-        if (!keepDim) g = g.Reshape(Reduction.KeptShape(inputShape, reduced));
+        // A sum of every element (the loss) has a zero-dim gradient, which expands as it is.
+        if (!keepDim && g.Dim > 0) g = g.Reshape(Reduction.KeptShape(inputShape, reduced));
         return [g.Expand(inputShape)];
     }
 }
