@@ -180,7 +180,13 @@ internal static class Binary
             if (a.IsContiguous && IsOneValue(b)) { TOp.Apply(a.Span<T>(), b.Data<T>()[b.Offset], d.Span<T>()); return; }
             if (b.IsContiguous && IsOneValue(a)) { TOp.Apply(a.Data<T>()[a.Offset], b.Span<T>(), d.Span<T>()); return; }
         }
-        if (d.IsContiguous && d.Count >= MinTiled)
+        if (d.IsContiguous && d.Count < MinTiled)
+        {
+            // A short row broadcast over a few rows (the lesson's 5 x 2 + b): one plain loop, no walk.
+            if (a.IsContiguous && Period(b) is > 0 and var qb) { Repeated<T, TOp>(a, b, d, qb, repeatIsB: true); return; }
+            if (b.IsContiguous && Period(a) is > 0 and var qa) { Repeated<T, TOp>(b, a, d, qa, repeatIsB: false); return; }
+        }
+        else if (d.IsContiguous)
         {
             // A short row broadcast over many rows (x @ w.T + b): repeat it into a tile and run whole spans.
             if (a.IsContiguous && Period(b) is > 0 and <= MaxPeriod and var pb) { Tiled<T, TOp>(a, b, d, pb, repeatIsB: true); return; }
@@ -213,6 +219,20 @@ internal static class Binary
         if (period == t.Count) return 0;
         for (; i >= 0; i--) if (shape[i] != 1 && strides[i] != 0) return 0;
         return period;
+    }
+
+    private static void Repeated<T, TOp>(Tensor full, Tensor repeat, Tensor d, int period, bool repeatIsB) where T : unmanaged, INumber<T> where TOp : struct, IBinaryOp
+    {
+        var f = full.Data<T>().AsSpan(full.Offset, d.Count);
+        // Copied first, as Tiled does, so an output that shares the repeated values' storage cannot change them midway.
+        Span<T> r = stackalloc T[period];
+        repeat.Data<T>().AsSpan(repeat.Offset, period).CopyTo(r);
+        var o = d.Data<T>().AsSpan(d.Offset, d.Count);
+        for (int i = 0, j = 0; i < o.Length; i++)
+        {
+            o[i] = repeatIsB ? TOp.Apply(f[i], r[j]) : TOp.Apply(r[j], f[i]);
+            if (++j == period) j = 0;
+        }
     }
 
     private static void Tiled<T, TOp>(Tensor full, Tensor repeat, Tensor d, int period, bool repeatIsB) where T : unmanaged, INumber<T> where TOp : struct, IBinaryOp
