@@ -285,9 +285,9 @@ def main(path, machine):
          "two threads (docs/notes/memory.md); gathering the next batch on another thread during the step was tried "
          "and cost more in hand-offs than it saved."),
         ("W5", "W5: the ratio moves with the machine's load from run to run."),
-        ("W6", "W6: on one core the packed kernel equals OpenBLAS (about 99 against 100 GFLOP per CPU-second at "
-         "n=1024, docs/notes/gemm.md); with two threads it loses the few percent left in the hand-offs between threads, and "
-         "another process taking a core costs it more."),
+        ("W6", "W6: on one core the packed kernel equals OpenBLAS, and on two it came out level in a quiet run "
+         "(docs/notes/gemm.md); the two threads finish their last blocks of rows a few percent of the product apart, "
+         "and another process taking a core costs it more."),
         ("W7 under 150 ms with the JIT",
          "W7 with the JIT: about 40 ms is the runtime's own start-up; the rest is mostly compiling, and running "
          "unoptimised first versions of, what is not precompiled. The build output precompiles nothing of the app. "
