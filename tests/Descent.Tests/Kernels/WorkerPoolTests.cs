@@ -3,7 +3,12 @@ using Xunit;
 
 namespace Descent.Tests.Kernels;
 
-/// <summary><see cref="WorkerPool.For"/>: every chunk once, from any thread, nested, with failures, and with the workers really taking part.</summary>
+/// <summary>
+/// <see cref="WorkerPool.For"/>: every chunk once, from any thread, nested, with failures, and with the workers really
+/// taking part. Alone in its collection, so that no other test's kernel holds the workers and sends these calls to the
+/// thread pool instead.
+/// </summary>
+[Collection(nameof(WorkerPoolTests))]
 public class WorkerPoolTests
 {
     private static void RunAndCount(int count, int work)
@@ -60,9 +65,10 @@ public class WorkerPoolTests
     }
 
     /// <summary>
-    /// Two chunks that each wait for the other to start: they finish only if a worker runs one of them while the
-    /// caller runs the other. Between rounds the caller sometimes pauses long enough for the worker to go to
-    /// sleep, so waking it is tested as well as finding it spinning.
+    /// Two chunks that each wait for the other to start: they finish only if another thread runs one of them while
+    /// the caller runs the other, and that thread must be one of the pool's workers, not the thread pool's. Between
+    /// rounds the caller sometimes pauses long enough for the worker to go to sleep, so waking it is tested as well
+    /// as finding it spinning.
     /// </summary>
     [Fact]
     public void WorkersTakeChunksWhileTheCallerRunsOthers()
@@ -73,12 +79,20 @@ public class WorkerPoolTests
             if (round % 3 == 0) Thread.Sleep(2);
             using var started = new CountdownEvent(2);
             bool together = true;
+            var caller = Environment.CurrentManagedThreadId;
+            string? other = null;
             WorkerPool.For(2, _ =>
             {
+                if (Environment.CurrentManagedThreadId != caller) other = Thread.CurrentThread.Name;
                 started.Signal();
                 if (!started.Wait(TimeSpan.FromSeconds(10))) together = false;
             });
             Assert.True(together, $"round {round}: the two chunks did not run at the same time");
+            Assert.True(other?.StartsWith("Descent worker", StringComparison.Ordinal) == true,
+                $"round {round}: the second chunk ran on '{other}', not on a worker of the pool");
         }
     }
 }
+
+[CollectionDefinition(nameof(WorkerPoolTests), DisableParallelization = true)]
+public sealed class WorkerPoolCollection;
